@@ -1,0 +1,4 @@
+import { SystemContract } from './system-contract';
+
+export { SystemContract };
+export const contracts: unknown[] = [SystemContract];

@@ -1,0 +1,2 @@
+// Public API of @cityledger/gateway.
+export const GATEWAY_VERSION = '0.1.0';
