@@ -1,2 +1,20 @@
-// Public API of @cityledger/client.
-export const CLIENT_VERSION = '0.1.0';
+// Public API of @cityledger/client: the one way CityLedger programs talk to Fabric.
+export {
+  defaultDataDir,
+  loadConnectionProfile,
+  parseConnectionProfile,
+  type ConnectionProfile,
+  type IdentityFiles,
+  type PeerEndpoint,
+} from './connection-profile';
+export { newGrpcClient } from './grpc-connection';
+export {
+  DEFAULT_DEADLINES,
+  LedgerClient,
+  type Committed,
+  type Deadlines,
+  type LedgerClientOptions,
+  type SubmitOptions,
+} from './ledger-client';
+export { CLIENT_CODES, LedgerError, toLedgerError } from './ledger-error';
+export { newFastSigner, toLowSDer } from './signer';

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import type { PeerEndpoint } from './connection-profile';
+
+const KEEPALIVE_MS = 30_000;
+
+/**
+ * One gRPC client for a peer. Share it: every Gateway connection, evaluate, submit and
+ * event stream of a process multiplexes over it. The caller closes it.
+ */
+export function newGrpcClient(peer: PeerEndpoint): grpc.Client {
+  const credentials = grpc.credentials.createSsl(readFileSync(peer.tlsRootCertPath));
+  return new grpc.Client(peer.endpoint, credentials, {
+    'grpc.ssl_target_name_override': peer.hostAlias,
+    'grpc.default_authority': peer.hostAlias,
+    'grpc.keepalive_time_ms': KEEPALIVE_MS,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.max_receive_message_length': 100 * 1024 * 1024,
+  });
+}
