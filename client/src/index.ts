@@ -16,5 +16,5 @@ export {
   type LedgerClientOptions,
   type SubmitOptions,
 } from './ledger-client';
-export { CLIENT_CODES, LedgerError, toLedgerError } from './ledger-error';
+export { toCityLedgerError, type CommitFailure } from './ledger-error';
 export { newFastSigner, toLowSDer } from './signer';

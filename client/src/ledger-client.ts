@@ -11,7 +11,7 @@ import {
   type Network,
 } from '@hyperledger/fabric-gateway';
 import type { ConnectionProfile } from './connection-profile';
-import { toLedgerError } from './ledger-error';
+import { toCityLedgerError } from './ledger-error';
 import { newGrpcClient } from './grpc-connection';
 import { newFastSigner } from './signer';
 
@@ -56,7 +56,7 @@ export interface Committed {
 
 /**
  * A connection to the CityLedger chaincode as one identity. Every call has its own deadline,
- * the commit status of every submit is checked, and every failure leaves as a LedgerError
+ * the commit status of every submit is checked, and every failure leaves as a CityLedgerError
  * with a catalogue code (converted in ledger-error.ts, nowhere else).
  */
 export class LedgerClient {
@@ -104,7 +104,7 @@ export class LedgerClient {
         arguments: [...args],
       });
     } catch (err) {
-      throw toLedgerError(err);
+      throw toCityLedgerError(err);
     }
   }
 
@@ -129,11 +129,11 @@ export class LedgerClient {
       const submitted = await transaction.submit({ deadline: deadlineIn(d.submitMs) });
       const status = await submitted.getStatus({ deadline: deadlineIn(d.commitStatusMs) });
       if (!status.successful) {
-        throw toLedgerError({ commitCode: status.code, transactionId });
+        throw toCityLedgerError({ commitCode: status.code, transactionId });
       }
       return { result: submitted.getResult(), transactionId, blockNumber: status.blockNumber };
     } catch (err) {
-      throw toLedgerError(err, transactionId);
+      throw toCityLedgerError(err, transactionId);
     }
   }
 
@@ -152,7 +152,7 @@ export class LedgerClient {
     try {
       return await this.#network.getChaincodeEvents(this.#contract.getChaincodeName(), from);
     } catch (err) {
-      throw toLedgerError(err);
+      throw toCityLedgerError(err);
     }
   }
 

@@ -1,6 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { CommitError, EndorseError, GatewayError } from '@hyperledger/fabric-gateway';
-import { CLIENT_CODES, LedgerError, toLedgerError } from '@cityledger/client';
+import { CityLedgerError } from '@cityledger/core';
+import { toCityLedgerError } from '@cityledger/client';
 
 function serviceError(
   code: status,
@@ -9,7 +10,16 @@ function serviceError(
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
 }
 
-describe('toLedgerError', () => {
+function gatewayError(code: status, message: string, details: string[] = []): GatewayError {
+  return new GatewayError({
+    code,
+    details: details.map((m) => ({ address: 'peer0:7051', mspId: 'TransportMSP', message: m })),
+    cause: serviceError(code, message),
+    message,
+  });
+}
+
+describe('toCityLedgerError', () => {
   it('takes the code from the chaincode message inside endorsement details', () => {
     const err = new EndorseError({
       code: status.ABORTED,
@@ -24,8 +34,8 @@ describe('toLedgerError', () => {
       transactionId: 'tx1',
       message: 'failed to endorse transaction, see attached details for more info',
     });
-    const converted = toLedgerError(err);
-    expect(converted).toBeInstanceOf(LedgerError);
+    const converted = toCityLedgerError(err);
+    expect(converted).toBeInstanceOf(CityLedgerError);
     expect(converted.code).toBe('POLICY_DENIED');
     expect(converted.message).toBe('POLICY_DENIED: no grant for energy on health/patient-flow');
     expect(converted.transactionId).toBe('tx1');
@@ -33,50 +43,45 @@ describe('toLedgerError', () => {
     expect(converted.cause).toBe(err);
   });
 
-  it('classifies an unavailable peer as transient', () => {
-    const err = new GatewayError({
-      code: status.UNAVAILABLE,
-      details: [],
-      cause: serviceError(status.UNAVAILABLE, 'connection refused'),
-      message: '14 UNAVAILABLE: connection refused',
-    });
-    const converted = toLedgerError(err, 'tx2');
-    expect(converted.code).toBe(CLIENT_CODES.unavailable);
+  it('classifies an unavailable peer as transient and keeps the transaction id', () => {
+    const converted = toCityLedgerError(
+      gatewayError(status.UNAVAILABLE, '14 UNAVAILABLE: connection refused'),
+      'tx2',
+    );
+    expect(converted.code).toBe('UNAVAILABLE');
     expect(converted.transient).toBe(true);
     expect(converted.transactionId).toBe('tx2');
   });
 
-  it('classifies deadlines as transient and permission errors as unauthorised', () => {
-    const deadline = new GatewayError({
-      code: status.DEADLINE_EXCEEDED,
-      details: [],
-      cause: serviceError(status.DEADLINE_EXCEEDED, 'deadline'),
-    });
-    expect(toLedgerError(deadline).code).toBe(CLIENT_CODES.deadline);
-    expect(toLedgerError(deadline).transient).toBe(true);
-    const denied = new GatewayError({
-      code: status.PERMISSION_DENIED,
-      details: [],
-      cause: serviceError(status.PERMISSION_DENIED, 'access denied'),
-      message: 'access denied',
-    });
-    expect(toLedgerError(denied).code).toBe(CLIENT_CODES.unauthorized);
-    expect(toLedgerError(denied).transient).toBe(false);
+  it('classifies deadlines as transient and non-members as unauthorised', () => {
+    const deadline = toCityLedgerError(gatewayError(status.DEADLINE_EXCEEDED, 'deadline exceeded'));
+    expect(deadline.code).toBe('DEADLINE_EXCEEDED');
+    expect(deadline.transient).toBe(true);
+    const denied = toCityLedgerError(gatewayError(status.PERMISSION_DENIED, 'access denied'));
+    expect(denied.code).toBe('UNAUTHORIZED');
+    const unknownOrg = toCityLedgerError(
+      gatewayError(status.UNKNOWN, 'evaluate call to endorser returned error', [
+        'error validating proposal: access denied: channel [cityledger] creator org unknown, creator is malformed',
+      ]),
+    );
+    expect(unknownOrg.code).toBe('UNAUTHORIZED');
+    expect(unknownOrg.transient).toBe(false);
   });
 
   it('maps commit validation codes: MVCC conflicts are transient, policy failures are not', () => {
-    const mvcc = toLedgerError(new CommitError({ code: 11, transactionId: 'tx3' }));
-    expect(mvcc.code).toBe(CLIENT_CODES.conflict);
+    const mvcc = toCityLedgerError(new CommitError({ code: 11, transactionId: 'tx3' }));
+    expect(mvcc.code).toBe('MVCC_CONFLICT');
     expect(mvcc.transient).toBe(true);
-    const policy = toLedgerError({ commitCode: 10, transactionId: 'tx4' });
-    expect(policy.code).toBe(CLIENT_CODES.endorsementPolicy);
+    const policy = toCityLedgerError({ commitCode: 10, transactionId: 'tx4' });
+    expect(policy.code).toBe('ENDORSEMENT_FAILURE');
     expect(policy.transactionId).toBe('tx4');
-    expect(toLedgerError({ commitCode: 5, transactionId: 'tx5' }).code).toBe(CLIENT_CODES.invalidTransaction);
+    expect(toCityLedgerError({ commitCode: 5, transactionId: 'tx5' }).code).toBe('INTERNAL');
   });
 
-  it('wraps anything else as INTERNAL and returns LedgerErrors unchanged', () => {
-    const internal = toLedgerError(new TypeError('boom'));
-    expect(internal.code).toBe(CLIENT_CODES.internal);
-    expect(toLedgerError(internal)).toBe(internal);
+  it('wraps anything else as INTERNAL and returns CityLedgerErrors unchanged', () => {
+    const internal = toCityLedgerError(new TypeError('boom'));
+    expect(internal.code).toBe('INTERNAL');
+    expect(internal.message).toBe('INTERNAL: boom');
+    expect(toCityLedgerError(internal)).toBe(internal);
   });
 });
