@@ -12,6 +12,7 @@ export class SystemContract extends Contract {
     const id = ctx.clientIdentity;
     return JSON.stringify({
       mspId: id.getMSPID(),
+      id: id.getID(),
       role: id.getAttributeValue('cityledger.role'),
       department: id.getAttributeValue('cityledger.department'),
     });

@@ -26,6 +26,9 @@ export function privateCollection(department: DataDepartment): string {
   return `${department}Private`;
 }
 
+/** Transient-map key under which `recordExchange` receives a record's PersonalData (canonical JSON). */
+export const TRANSIENT_PERSONAL_DATA = 'personalData';
+
 export const VERDICTS = ['benign', 'suspicious', 'malicious'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 

@@ -27,6 +27,7 @@ export {
   LIMITS,
   MSP_IDS,
   ROLES,
+  TRANSIENT_PERSONAL_DATA,
   VERDICTS,
   isDataDepartment,
   isDepartment,

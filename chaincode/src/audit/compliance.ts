@@ -1,0 +1,100 @@
+import {
+  CityLedgerError,
+  type ComplianceQuery,
+  type ComplianceSummary,
+  type Department,
+  LIMITS,
+  type Verdict,
+} from '@cityledger/core';
+import { type Context } from 'fabric-contract-api';
+import { type Caller } from '../caller';
+import { DIMENSIONS, type IndexValue, NO_VALUE, VIEWER_ALL } from '../exchange/indexes';
+import { keys } from '../ledger/keys';
+import { readPage } from '../ledger/range';
+import { timeRange } from './record-query';
+
+/**
+ * The summary scans the time index of records, then that of incidents, one page per call. Its
+ * bookmark is `r:<peer bookmark>` or `x:<peer bookmark>` (phase and position), empty when done.
+ */
+type Phase = 'r' | 'x';
+
+function scopeFor(caller: Caller, query: ComplianceQuery): Department | 'all' {
+  if (caller.department === 'audit') {
+    return query.department ?? 'all';
+  }
+  if (query.department !== undefined && query.department !== caller.department) {
+    throw new CityLedgerError('UNAUTHORIZED', `${caller.department} may only summarise its own records`);
+  }
+  return caller.department;
+}
+
+function parseBookmark(bookmark: string): [Phase, string] {
+  if (bookmark === '') {
+    return ['r', ''];
+  }
+  const phase = bookmark.slice(0, 2);
+  if (phase !== 'r:' && phase !== 'x:') {
+    throw new CityLedgerError('INVALID_ARGUMENT', 'bookmark does not belong to this query');
+  }
+  return [phase === 'r:' ? 'r' : 'x', bookmark.slice(2)];
+}
+
+function increment(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function emptySummary(query: ComplianceQuery, scope: Department | 'all'): ComplianceSummary {
+  return {
+    from: query.from,
+    to: query.to,
+    scope,
+    records: 0,
+    pairs: {},
+    categories: {},
+    verdicts: { benign: 0, suspicious: 0, malicious: 0 },
+    denials: 0,
+    denialsByReason: {},
+    mismatches: 0,
+    bookmark: '',
+  };
+}
+
+function countRecords(values: readonly IndexValue[], base: ComplianceSummary): ComplianceSummary {
+  const pairs: Record<string, number> = {};
+  const categories: Record<string, number> = {};
+  const verdicts: Record<Verdict, number> = { benign: 0, suspicious: 0, malicious: 0 };
+  const denialsByReason: Record<string, number> = {};
+  let denials = 0;
+  for (const v of values) {
+    increment(pairs, `${v.s}->${v.c}`);
+    increment(categories, v.k);
+    verdicts[v.v] += 1;
+    if (v.d === 'deny') {
+      denials += 1;
+      increment(denialsByReason, v.r ?? 'unknown');
+    }
+  }
+  return { ...base, records: values.length, pairs, categories, verdicts, denials, denialsByReason };
+}
+
+/** One page of the compliance summary of `[from, to)` for the caller's scope. */
+export async function complianceSummary(
+  ctx: Context,
+  caller: Caller,
+  query: ComplianceQuery,
+): Promise<ComplianceSummary> {
+  const scope = scopeFor(caller, query);
+  const [phase, peerBookmark] = parseBookmark(query.bookmark ?? '');
+  const viewer = scope === 'all' ? VIEWER_ALL : scope;
+  const dimension = phase === 'r' ? DIMENSIONS.time : DIMENSIONS.incidents;
+  const [start, end] = timeRange(keys.indexPrefix(viewer, dimension, NO_VALUE), query.from, query.to);
+  const page = await readPage(ctx, start, end, LIMITS.maxSummaryScan, peerBookmark);
+  const values = page.entries.map((e) => JSON.parse(e.value.toString('utf8')) as IndexValue);
+  const next = page.bookmark !== '' ? `${phase}:${page.bookmark}` : phase === 'r' ? 'x:' : '';
+  const base = emptySummary(query, scope);
+  if (phase === 'x') {
+    return { ...base, mismatches: values.length, bookmark: next };
+  }
+  return { ...countRecords(values, base), bookmark: next };
+}

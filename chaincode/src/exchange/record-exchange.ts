@@ -1,0 +1,238 @@
+import {
+  addSeconds,
+  canonicalBytes,
+  CityLedgerError,
+  decide,
+  type DenyReason,
+  EVENTS,
+  type ExchangeEntry,
+  type ExchangeOutcome,
+  type ExchangeRecord,
+  type GatewayEntry,
+  LIMITS,
+  type MismatchIncident,
+  parseExchangeRecord,
+  parseJsonArgument,
+  parsePersonalData,
+  type PersonalData,
+  personalDataHash,
+  privateCollection,
+  recordId,
+  TRANSIENT_PERSONAL_DATA,
+  verdictFor,
+  verifyAttestation,
+} from '@cityledger/core';
+import { type Context } from 'fabric-contract-api';
+import { type Caller, getCaller, requireRole } from '../caller';
+import { requireCallingGateway } from '../gateways/gateway-store';
+import { keys } from '../ledger/keys';
+import { emit, getJson, putJson, txTime } from '../ledger/state';
+import { requireApprovedModel } from '../models/model-store';
+import { policyInForce } from '../policies/policy-store';
+import { indexIncident, indexRecord } from './indexes';
+
+/** Reads the optional personal data from the transient map and checks it against the record. */
+export function readPersonalData(ctx: Context, record: ExchangeRecord): PersonalData | undefined {
+  const transient = ctx.stub.getTransient();
+  for (const name of transient.keys()) {
+    if (name !== TRANSIENT_PERSONAL_DATA) {
+      throw new CityLedgerError('INVALID_ARGUMENT', `transient field ${name} is not allowed`);
+    }
+  }
+  const bytes = transient.get(TRANSIENT_PERSONAL_DATA);
+  if (bytes === undefined) {
+    if (record.personalDataSha256 !== undefined) {
+      throw new CityLedgerError(
+        'INVALID_ARGUMENT',
+        `record has personalDataSha256 but no transient ${TRANSIENT_PERSONAL_DATA}`,
+      );
+    }
+    return undefined;
+  }
+  const text = Buffer.from(bytes).toString('utf8');
+  const data = parsePersonalData(
+    parseJsonArgument(text, TRANSIENT_PERSONAL_DATA, LIMITS.maxPersonalDataBytes),
+  );
+  if (record.personalDataSha256 !== personalDataHash(data)) {
+    throw new CityLedgerError('INVALID_ARGUMENT', 'personal data does not match record.personalDataSha256');
+  }
+  return data;
+}
+
+/** Caller, gateway binding and signature; personal data only from a gateway of the data owner. */
+async function authenticate(
+  ctx: Context,
+  caller: Caller,
+  record: ExchangeRecord,
+  personal?: PersonalData,
+): Promise<GatewayEntry> {
+  const gateway = await requireCallingGateway(ctx, caller, record.gatewayId);
+  if (!verifyAttestation(gateway.attestationKeyPem, record)) {
+    throw new CityLedgerError(
+      'BAD_SIGNATURE',
+      `record signature does not verify with gateway ${gateway.id}'s key`,
+    );
+  }
+  if (personal !== undefined && gateway.department !== record.sourceDepartment) {
+    throw new CityLedgerError(
+      'INVALID_ARGUMENT',
+      `personal data must come from a ${record.sourceDepartment} gateway`,
+    );
+  }
+  return gateway;
+}
+
+function checkWindow(observedAt: string, now: string): void {
+  if (observedAt < addSeconds(now, -LIMITS.maxRecordAgeSeconds)) {
+    throw new CityLedgerError(
+      'TIMESTAMP_OUT_OF_WINDOW',
+      `observedAt ${observedAt} is older than ${LIMITS.maxRecordAgeSeconds}s`,
+    );
+  }
+  if (observedAt > addSeconds(now, LIMITS.maxClockSkewSeconds)) {
+    throw new CityLedgerError(
+      'TIMESTAMP_OUT_OF_WINDOW',
+      `observedAt ${observedAt} is after the transaction time ${now}`,
+    );
+  }
+}
+
+/** The stored outcome of an earlier submission of the same record, if any. */
+async function previousOutcome(ctx: Context, id: string): Promise<ExchangeOutcome | undefined> {
+  const entry = await getJson<ExchangeEntry>(ctx, keys.record(id));
+  if (entry !== undefined) {
+    return { accepted: true, duplicate: true, entry };
+  }
+  const incident = await getJson<MismatchIncident>(ctx, keys.incident(id));
+  return incident === undefined
+    ? undefined
+    : { accepted: false, code: 'POLICY_MISMATCH', duplicate: true, incident };
+}
+
+/** Model approval, verdict consistency and the chain's own policy decision. */
+async function chainDecision(
+  ctx: Context,
+  record: ExchangeRecord,
+): Promise<{ allow: boolean; reason?: DenyReason }> {
+  const model = await requireApprovedModel(ctx, record.modelId, record.modelVersion);
+  const expected = verdictFor(record.threatScore, model.thresholds);
+  if (expected !== record.verdict) {
+    throw new CityLedgerError(
+      'VERDICT_MISMATCH',
+      `score ${record.threatScore} gives ${expected} under ${model.id}@${model.version}`,
+    );
+  }
+  const policy = await policyInForce(ctx, record.category, record.policyVersion, record.observedAt);
+  const decision = decide(policy, record, record.observedAt);
+  return decision.allow ? { allow: true } : { allow: false, reason: decision.reason };
+}
+
+async function storeIncident(
+  ctx: Context,
+  id: string,
+  record: ExchangeRecord,
+  allow: boolean,
+  reason?: DenyReason,
+): Promise<ExchangeOutcome> {
+  const at = txTime(ctx);
+  const txId = ctx.stub.getTxID();
+  const chain = allow ? 'allow' : 'deny';
+  const incident: MismatchIncident = {
+    id,
+    record,
+    detectedAt: at,
+    txId,
+    gatewayDecision: record.decision,
+    chainDecision: chain,
+    ...(reason === undefined ? {} : { denyReason: reason }),
+  };
+  await putJson(ctx, keys.incident(id), incident);
+  await indexIncident(ctx, id, record, chain, reason);
+  emit(ctx, {
+    type: EVENTS.policyMismatch,
+    txId,
+    at,
+    recordId: id,
+    gatewayId: record.gatewayId,
+    sourceDepartment: record.sourceDepartment,
+    consumerDepartment: record.consumerDepartment,
+    category: record.category,
+    policyVersion: record.policyVersion,
+    gatewayDecision: record.decision,
+    chainDecision: chain,
+    ...(reason === undefined ? {} : { denyReason: reason }),
+  });
+  return { accepted: false, code: 'POLICY_MISMATCH', duplicate: false, incident };
+}
+
+function emitRecordEvent(ctx: Context, entry: ExchangeEntry): void {
+  const r = entry.record;
+  if (r.verdict === 'benign' && r.decision === 'allow') {
+    return;
+  }
+  emit(ctx, {
+    type: r.verdict === 'benign' ? EVENTS.exchangeDenied : EVENTS.exchangeFlagged,
+    txId: entry.txId,
+    at: entry.recordedAt,
+    recordId: entry.id,
+    gatewayId: r.gatewayId,
+    sourceDepartment: r.sourceDepartment,
+    consumerDepartment: r.consumerDepartment,
+    category: r.category,
+    purpose: r.purpose,
+    verdict: r.verdict,
+    threatScore: r.threatScore,
+    decision: r.decision,
+    ...(entry.denyReason === undefined ? {} : { denyReason: entry.denyReason }),
+  });
+}
+
+async function storeRecord(
+  ctx: Context,
+  id: string,
+  record: ExchangeRecord,
+  personal?: PersonalData,
+  reason?: DenyReason,
+): Promise<ExchangeOutcome> {
+  const entry: ExchangeEntry = {
+    id,
+    record,
+    recordedAt: txTime(ctx),
+    txId: ctx.stub.getTxID(),
+    ...(reason === undefined ? {} : { denyReason: reason }),
+  };
+  await putJson(ctx, keys.record(id), entry);
+  await indexRecord(ctx, id, record, reason);
+  if (personal !== undefined) {
+    await ctx.stub.putPrivateData(
+      privateCollection(record.sourceDepartment),
+      keys.personal(id),
+      canonicalBytes(personal),
+    );
+  }
+  emitRecordEvent(ctx, entry);
+  return { accepted: true, duplicate: false, entry };
+}
+
+/**
+ * recordExchange: every check of the issue, arguments first, then identity, then state. A record the
+ * chain decides differently from the gateway is not stored; a POLICY_MISMATCH incident is.
+ */
+export async function recordExchange(ctx: Context, recordJson: string): Promise<ExchangeOutcome> {
+  const record = parseExchangeRecord(parseJsonArgument(recordJson, 'record', LIMITS.maxRecordBytes * 2));
+  const personal = readPersonalData(ctx, record);
+  const caller = getCaller(ctx);
+  requireRole(caller, ['gateway'], 'recordExchange');
+  await authenticate(ctx, caller, record, personal);
+  const id = recordId(record);
+  const previous = await previousOutcome(ctx, id);
+  if (previous !== undefined) {
+    return previous;
+  }
+  checkWindow(record.observedAt, txTime(ctx));
+  const chain = await chainDecision(ctx, record);
+  if (chain.allow !== (record.decision === 'allow')) {
+    return storeIncident(ctx, id, record, chain.allow, chain.reason);
+  }
+  return storeRecord(ctx, id, record, personal, chain.reason);
+}
