@@ -1,0 +1,85 @@
+import { chmodSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * The gateway's embedded database (outbox, benign log, batches) in one SQLite file, so that cutting
+ * a batch and queueing its anchor is one transaction.
+ *
+ * Durability: WAL with `synchronous = FULL`. In WAL mode NORMAL already survives a process crash
+ * (SIGKILL) but may lose the last transactions on power loss or an OS crash, because it syncs the
+ * WAL only at checkpoints. The gateway acknowledges a record only after its transaction commits, and
+ * edge hardware does lose power, so every commit is synced; writes are grouped (a micro-batch of
+ * flows, a batch cut) to amortise the fsync.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE outbox (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('exchange', 'flow-alert', 'batch')),
+     payload TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'submitting', 'committed', 'rejected')),
+     lane TEXT,
+     lane_seq INTEGER,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     accepted_at INTEGER NOT NULL,
+     due_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     tx_id TEXT,
+     block INTEGER,
+     duplicate INTEGER,
+     error_code TEXT,
+     error_detail TEXT
+   );
+   CREATE INDEX outbox_due ON outbox (due_at) WHERE state = 'pending';
+   CREATE INDEX outbox_state ON outbox (state);
+   CREATE INDEX outbox_lane ON outbox (lane, lane_seq) WHERE lane IS NOT NULL;
+   CREATE INDEX outbox_committed ON outbox (updated_at) WHERE state = 'committed';
+   CREATE TABLE batches (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     root TEXT NOT NULL,
+     prev_root TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     anchor TEXT NOT NULL,
+     cut_at INTEGER NOT NULL
+   );
+   CREATE TABLE flow_log (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     content TEXT NOT NULL,
+     logged_at INTEGER NOT NULL,
+     batch_seq INTEGER REFERENCES batches (seq),
+     leaf_index INTEGER
+   );
+   CREATE INDEX flow_log_unbatched ON flow_log (seq) WHERE batch_seq IS NULL;
+   CREATE INDEX flow_log_batch ON flow_log (batch_seq, leaf_index) WHERE batch_seq IS NOT NULL;`,
+];
+
+/** Opens (creating if needed) `<dataDir>/outbox.db` with the gateway's pragmas and schema. */
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return openDatabaseFile(path.join(dataDir, 'outbox.db'));
+}
+
+export function openDatabaseFile(file: string): Db {
+  const db = new Database(file);
+  if (file !== ':memory:') {
+    chmodSync(file, 0o600);
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  db.transaction(() => {
+    MIGRATIONS.slice(version).forEach((sql) => db.exec(sql));
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+}

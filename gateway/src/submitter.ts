@@ -1,0 +1,189 @@
+import { CityLedgerError, type ErrorCode } from '@cityledger/core';
+import { type BackoffPolicy, backoffDelay } from './backoff';
+import { interpretResult } from './chaincode-api';
+import type { Clock, Random } from './clock';
+import type { LedgerPort } from './ledger-port';
+import type { Logger } from './logger';
+import type { GatewayMetrics } from './metrics';
+import type { Outbox, OutboxRow } from './outbox';
+import { OUTBOX_KINDS, type OutboxKind } from './outbox-state';
+
+export interface SubmitterOptions {
+  readonly outbox: Outbox;
+  readonly ledger: LedgerPort;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly concurrency: number;
+  readonly pollMs: number;
+  readonly backoff: BackoffPolicy;
+  /** Chaincode function per outbox kind; kinds without one are kept in the outbox, not submitted. */
+  readonly functions: Readonly<Partial<Record<OutboxKind, string>>>;
+}
+
+function asLedgerError(err: unknown): CityLedgerError {
+  if (err instanceof CityLedgerError) {
+    return err;
+  }
+  return new CityLedgerError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/** Codes that count as "the chain already has it": resubmission after a lost answer. */
+const ALREADY_STORED: ReadonlySet<ErrorCode> = new Set(['ALREADY_EXISTS']);
+
+/**
+ * Drains the outbox into the ledger with bounded concurrency. Each row is submitted and its commit
+ * checked (by the LedgerPort); transient failures (the catalogue's `transient` codes: UNAVAILABLE,
+ * DEADLINE_EXCEEDED, MVCC_CONFLICT) go back to pending with exponential backoff and jitter; any other
+ * code settles the row as rejected with that code. A duplicate (the chain already held the record)
+ * settles it as committed.
+ */
+export class Submitter {
+  readonly #o: SubmitterOptions;
+  readonly #kinds: readonly OutboxKind[];
+  readonly #inFlight = new Set<Promise<void>>();
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: SubmitterOptions) {
+    this.#o = options;
+    this.#kinds = OUTBOX_KINDS.filter((k) => options.functions[k] !== undefined);
+  }
+
+  /** Kinds this submitter drains. */
+  get kinds(): readonly OutboxKind[] {
+    return this.#kinds;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Claims due rows up to the concurrency limit and starts submitting them. Returns how many. */
+  fill(): number {
+    const rows = this.#o.outbox.claim(this.#o.concurrency - this.#inFlight.size, this.#kinds);
+    for (const row of rows) {
+      const task = this.#submit(row).finally(() => {
+        this.#inFlight.delete(task);
+        if (this.#running) {
+          this.fill();
+        }
+      });
+      this.#inFlight.add(task);
+    }
+    return rows.length;
+  }
+
+  /** Submits until nothing is due and nothing is in flight (tests and replay use it). */
+  async pump(): Promise<void> {
+    this.fill();
+    while (this.#inFlight.size > 0) {
+      await Promise.race(this.#inFlight);
+      this.fill();
+    }
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#tick();
+  }
+
+  /** Producers call this after accepting rows, so they go out without waiting for the poll. */
+  notify(): void {
+    if (this.#running && this.#inFlight.size < this.#o.concurrency) {
+      this.fill();
+    }
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    if (!this.#running) {
+      return;
+    }
+    this.fill();
+    const next = this.#o.outbox.nextDueAt(this.#kinds);
+    const wait = next === undefined ? this.#o.pollMs : next - this.#o.clock.now();
+    this.#timer = setTimeout(
+      () => {
+        this.#tick();
+      },
+      Math.min(this.#o.pollMs, Math.max(wait, 5)),
+    );
+    this.#timer.unref();
+  }
+
+  /**
+   * Stops claiming rows and waits up to `waitMs` for submissions in flight. Rows still submitting
+   * after that are recovered to pending at the next start.
+   */
+  async stop(waitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#inFlight.size === 0) {
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      if (Number.isFinite(waitMs)) {
+        timer = setTimeout(resolve, waitMs);
+      }
+    });
+    await Promise.race([Promise.allSettled([...this.#inFlight]), timeout]);
+    clearTimeout(timer);
+  }
+
+  async #submit(row: OutboxRow): Promise<void> {
+    const { ledger, outbox, metrics, logger, clock } = this.#o;
+    const fn = this.#o.functions[row.kind] as string;
+    try {
+      const committed = await ledger.submit(fn, [row.payload]);
+      const outcome = interpretResult(row.kind, committed.result);
+      const tx = { txId: committed.transactionId, block: committed.blockNumber };
+      if (outcome.stored) {
+        outbox.markCommitted(row.id, { ...tx, duplicate: outcome.duplicate });
+        metrics.recordsCommitted.inc({ kind: row.kind, duplicate: String(outcome.duplicate) });
+        metrics.commitLatency.observe({ kind: row.kind }, (clock.now() - row.acceptedAt) / 1000);
+        return;
+      }
+      outbox.markRejected(row.id, outcome.code, `the chain stored a ${outcome.code} incident instead`, tx);
+      metrics.recordsRejected.inc({ kind: row.kind, code: outcome.code });
+      metrics.errors.inc({ stage: 'commit', code: outcome.code });
+      logger.warn(
+        { recordId: row.id, kind: row.kind, txId: tx.txId, code: outcome.code },
+        'record settled by an incident',
+      );
+    } catch (err) {
+      this.#failed(row, asLedgerError(err));
+    }
+  }
+
+  #failed(row: OutboxRow, err: CityLedgerError): void {
+    const { outbox, metrics, logger, clock } = this.#o;
+    metrics.errors.inc({ stage: 'submit', code: err.code });
+    if (ALREADY_STORED.has(err.code)) {
+      outbox.markCommitted(row.id, { txId: null, block: null, duplicate: true });
+      metrics.recordsCommitted.inc({ kind: row.kind, duplicate: 'true' });
+      return;
+    }
+    if (err.transient) {
+      const delay = backoffDelay(this.#o.backoff, row.attempts, this.#o.random);
+      outbox.markRetry(row.id, err.code, err.detail, clock.now() + delay);
+      metrics.submitRetries.inc({ code: err.code });
+      logger.debug(
+        { recordId: row.id, code: err.code, attempt: row.attempts, delayMs: delay },
+        'submit failed, will retry',
+      );
+      return;
+    }
+    outbox.markRejected(row.id, err.code, err.detail);
+    metrics.recordsRejected.inc({ kind: row.kind, code: err.code });
+    logger.error(
+      { recordId: row.id, kind: row.kind, code: err.code, detail: err.detail, txId: err.transactionId },
+      'record rejected by the ledger',
+    );
+  }
+}

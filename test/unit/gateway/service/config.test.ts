@@ -1,0 +1,183 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CityLedgerError } from '@cityledger/core';
+import { Field } from '../../../../gateway/src/config-fields';
+import { CONFIG_SCHEMA, configFields, loadConfig } from '../../../../gateway/src/config';
+import { tempDir } from './helpers';
+
+function minimal(): Record<string, unknown> {
+  return {
+    gatewayId: 'transport-gw-1',
+    department: 'transport',
+    attestationKeyPath: 'keys/attestation.pem',
+    fabric: { profilePath: '/abs/connections/transport.json' },
+    models: {
+      featureSpecSha256: 'a'.repeat(64),
+      classifier: {
+        path: 'models/flow-classifier.onnx',
+        sha256: 'b'.repeat(64),
+        id: 'flow-classifier',
+        version: '1.0.0',
+        suspicious: 0.4,
+        malicious: 0.9,
+      },
+    },
+  };
+}
+
+describe('loadConfig', () => {
+  const tmp = tempDir();
+  afterAll(() => {
+    tmp.remove();
+  });
+  let n = 0;
+  function file(content: unknown): string {
+    n += 1;
+    const f = path.join(tmp.dir, `config-${n}.json`);
+    writeFileSync(f, typeof content === 'string' ? content : JSON.stringify(content));
+    return f;
+  }
+  function failure(run: () => unknown): CityLedgerError {
+    try {
+      run();
+    } catch (err) {
+      expect(err).toBeInstanceOf(CityLedgerError);
+      return err as CityLedgerError;
+    }
+    throw new Error('expected loadConfig to throw');
+  }
+
+  it('fills defaults and resolves relative paths against the file folder', () => {
+    const config = loadConfig({}, file(minimal()));
+    expect(config.gatewayId).toBe('transport-gw-1');
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8480, maxPayloadBytes: 1_048_576 });
+    expect(config.collector.host).toBe('127.0.0.1');
+    expect(config.fabric.identity).toBe('gateway');
+    expect(config.fabric.peers).toEqual([]);
+    expect(config.submit.flowAlertFunction).toBeNull();
+    expect(config.models.anomaly.path).toBeNull();
+    expect(config.attestationKeyPath).toBe(path.join(tmp.dir, 'keys/attestation.pem'));
+    expect(config.dataDir).toBe(path.join(tmp.dir, 'data'));
+    expect(config.fabric.profilePath).toBe('/abs/connections/transport.json');
+  });
+
+  it('rejects unknown keys at the top and nested, naming them', () => {
+    const top = failure(() => loadConfig({}, file({ ...minimal(), gatewayID: 'x' })));
+    expect(top.code).toBe('INVALID_ARGUMENT');
+    expect(top.message).toContain('gatewayID is not a known key');
+    const nested = failure(() => loadConfig({}, file({ ...minimal(), http: { port: 80, bodyLimit: 5 } })));
+    expect(nested.message).toContain('http.bodyLimit is not a known key');
+  });
+
+  it('rejects an unknown CITYLEDGER_GW_ variable but ignores other variables', () => {
+    const f = file(minimal());
+    expect(failure(() => loadConfig({ CITYLEDGER_GW_HTTP__PROT: '1' }, f)).message).toContain(
+      'environment CITYLEDGER_GW_HTTP__PROT is not a known key',
+    );
+    expect(loadConfig({ HOME: '/root', CITYLEDGER_DATA_DIR: '/x' }, f).gatewayId).toBe('transport-gw-1');
+  });
+
+  it.each([
+    ['a port out of range', { http: { port: 70_000 } }, 'http.port must be an integer from 0 to 65535'],
+    ['a fractional size', { outbox: { maxDepth: 1.5 } }, 'outbox.maxDepth must be an integer'],
+    [
+      'an unknown department',
+      { department: 'police' },
+      'department must be one of transport, energy, health',
+    ],
+    ['an id that is not a slug', { gatewayId: 'Transport GW' }, 'gatewayId must match'],
+    ['a string for a number', { submit: { jitter: '0.5' } }, 'submit.jitter must be a number from 0 to 1'],
+    ['a section that is not an object', { http: 8080 }, 'http must be an object'],
+  ])('rejects %s', (_what, patch, message) => {
+    const err = failure(() => loadConfig({}, file({ ...minimal(), ...patch })));
+    expect(err.message).toContain(message);
+  });
+
+  it('checks rules across fields', () => {
+    const base = minimal();
+    const baseModels = base.models as { classifier: object };
+    const models = {
+      ...baseModels,
+      classifier: { ...baseModels.classifier, suspicious: 0.9, malicious: 0.4 },
+    };
+    expect(failure(() => loadConfig({}, file({ ...base, models }))).message).toContain(
+      'models.classifier.suspicious must be below models.classifier.malicious',
+    );
+    const submit = { initialBackoffMs: 5_000, maxBackoffMs: 1_000 };
+    expect(failure(() => loadConfig({}, file({ ...base, submit }))).message).toContain(
+      'submit.initialBackoffMs',
+    );
+  });
+
+  it('names a missing required key', () => {
+    const { gatewayId: _drop, ...rest } = minimal();
+    expect(failure(() => loadConfig({}, file(rest))).message).toContain('gatewayId is required');
+  });
+
+  it('reports a file that is not JSON', () => {
+    expect(failure(() => loadConfig({}, file('{ nope'))).message).toContain('cannot be read as JSON');
+  });
+
+  it('lets the environment override the file, with typed conversion', () => {
+    const config = loadConfig(
+      {
+        CITYLEDGER_GW_HTTP__PORT: '9090',
+        CITYLEDGER_GW_FABRIC__PEERS: 'peer0.transport, peer1.transport',
+        CITYLEDGER_GW_SUBMIT__FLOW_ALERT_FUNCTION: 'recordFlowAlert',
+        CITYLEDGER_GW_MODELS__CLASSIFIER__MALICIOUS: '0.95',
+        CITYLEDGER_GW_GATEWAY_ID: 'transport-gw-2',
+      },
+      file({ ...minimal(), http: { port: 8000 } }),
+    );
+    expect(config.http.port).toBe(9090);
+    expect(config.fabric.peers).toEqual(['peer0.transport', 'peer1.transport']);
+    expect(config.submit.flowAlertFunction).toBe('recordFlowAlert');
+    expect(config.models.classifier.malicious).toBe(0.95);
+    expect(config.gatewayId).toBe('transport-gw-2');
+  });
+
+  it('validates environment values like file values', () => {
+    const f = file(minimal());
+    expect(failure(() => loadConfig({ CITYLEDGER_GW_HTTP__PORT: 'eighty' }, f)).message).toContain(
+      'http.port',
+    );
+    expect(failure(() => loadConfig({ CITYLEDGER_GW_HTTP__PORT: '' }, f)).message).toContain('http.port');
+  });
+
+  it('sets a nullable field back to null from the environment', () => {
+    const f = file({ ...minimal(), submit: { flowAlertFunction: 'recordFlowAlert' } });
+    expect(
+      loadConfig({ CITYLEDGER_GW_SUBMIT__FLOW_ALERT_FUNCTION: 'null' }, f).submit.flowAlertFunction,
+    ).toBeNull();
+  });
+
+  it('reads the file named by CITYLEDGER_GW_CONFIG, or the environment alone', () => {
+    const f = file(minimal());
+    expect(loadConfig({ CITYLEDGER_GW_CONFIG: f }).gatewayId).toBe('transport-gw-1');
+    const envOnly = loadConfig({
+      CITYLEDGER_GW_GATEWAY_ID: 'energy-gw-1',
+      CITYLEDGER_GW_DEPARTMENT: 'energy',
+      CITYLEDGER_GW_ATTESTATION_KEY_PATH: '/keys/a.pem',
+      CITYLEDGER_GW_FABRIC__PROFILE_PATH: '/c/energy.json',
+      CITYLEDGER_GW_MODELS__FEATURE_SPEC_SHA256: 'c'.repeat(64),
+      CITYLEDGER_GW_MODELS__CLASSIFIER__PATH: '/m/c.onnx',
+      CITYLEDGER_GW_MODELS__CLASSIFIER__SHA256: 'd'.repeat(64),
+      CITYLEDGER_GW_MODELS__CLASSIFIER__ID: 'flow-classifier',
+      CITYLEDGER_GW_MODELS__CLASSIFIER__VERSION: '1.0.0',
+      CITYLEDGER_GW_MODELS__CLASSIFIER__SUSPICIOUS: '0.3',
+      CITYLEDGER_GW_MODELS__CLASSIFIER__MALICIOUS: '0.8',
+    });
+    expect(envOnly.department).toBe('energy');
+    expect(envOnly.attestationKeyPath).toBe('/keys/a.pem');
+  });
+
+  it('documents every field and gives each a distinct environment name', () => {
+    const fields = configFields(CONFIG_SCHEMA);
+    expect(fields.length).toBeGreaterThan(30);
+    expect(new Set(fields.map((f) => f.env)).size).toBe(fields.length);
+    for (const f of fields) {
+      expect(f.field).toBeInstanceOf(Field);
+      expect(f.field.doc.length).toBeGreaterThan(10);
+    }
+  });
+});
