@@ -12,6 +12,8 @@ export class SystemContract extends Contract {
     const id = ctx.clientIdentity;
     return JSON.stringify({
       mspId: id.getMSPID(),
+      /** The id the chaincode binds registrations to (`x509::<subject>::<issuer>`). */
+      id: id.getID(),
       id: id.getID(),
       role: id.getAttributeValue('cityledger.role'),
       department: id.getAttributeValue('cityledger.department'),
