@@ -14,7 +14,6 @@ export class SystemContract extends Contract {
       mspId: id.getMSPID(),
       /** The id the chaincode binds registrations to (`x509::<subject>::<issuer>`). */
       id: id.getID(),
-      id: id.getID(),
       role: id.getAttributeValue('cityledger.role'),
       department: id.getAttributeValue('cityledger.department'),
     });
