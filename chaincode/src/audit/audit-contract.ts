@@ -8,7 +8,7 @@ import {
   parseRecordQuery,
   ROLES,
 } from '@cityledger/core';
-import { type Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { checkHash } from '../arguments';
 import { CityLedgerContract } from '../base-contract';
 import { type Caller, canSee, getCaller, requireRole } from '../caller';

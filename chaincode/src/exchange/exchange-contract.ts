@@ -1,5 +1,5 @@
 import { type BatchEntry, CityLedgerError, type GatewayEntry } from '@cityledger/core';
-import { type Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { checkHash, checkId, checkInteger } from '../arguments';
 import { CityLedgerContract } from '../base-contract';
 import { type Caller, getCaller } from '../caller';

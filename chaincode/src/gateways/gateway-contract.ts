@@ -9,7 +9,7 @@ import {
   parseGatewayRegistration,
   parseJsonArgument,
 } from '@cityledger/core';
-import { type Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { CityLedgerContract } from '../base-contract';
 import { getCaller, requireDepartmentRole, requireRole } from '../caller';
 import { requireOwnerEndorsement } from '../ledger/endorsement';

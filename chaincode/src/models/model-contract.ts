@@ -6,7 +6,7 @@ import {
   parseJsonArgument,
   parseModelSpec,
 } from '@cityledger/core';
-import { type Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { checkId, checkReason } from '../arguments';
 import { CityLedgerContract } from '../base-contract';
 import { getCaller, requireDataDepartmentRole, requireRole } from '../caller';

@@ -10,7 +10,7 @@ import {
   type PolicyEntry,
   ROLES,
 } from '@cityledger/core';
-import { type Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { checkInteger } from '../arguments';
 import { CityLedgerContract } from '../base-contract';
 import { getCaller, requireDepartmentRole, requireRole } from '../caller';

@@ -5,7 +5,7 @@ import {
   type ExchangeEntry,
   privateCollection,
 } from '@cityledger/core';
-import { type Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { checkHash, checkReason } from '../arguments';
 import { CityLedgerContract } from '../base-contract';
 import { canSee, getCaller, requireDepartmentRole } from '../caller';
