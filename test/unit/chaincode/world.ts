@@ -1,3 +1,4 @@
+import './quiet-logs';
 import {
   type AccessPolicy,
   canonicalJson,
