@@ -57,7 +57,9 @@ async function run(models: readonly LoadedModel[], featureCount: number, msg: Ru
     const outputs: Partial<Record<ModelKey, Float32Array>> = {};
     const transfer: ArrayBuffer[] = [];
     for (const model of models) {
-      const result = await model.session.run({ [INPUT_NAME]: input }, [model.output]);
+      // All outputs, read by name: onnxruntime-node 1.23.2 keys a subset fetch (run(feeds, [name]))
+      // by the wrong output names when the model has several outputs.
+      const result = await model.session.run({ [INPUT_NAME]: input });
       const data = result[model.output]?.data;
       if (!(data instanceof Float32Array) || data.length !== msg.count) {
         throw new Error(`${model.key} output '${model.output}' is not float32 with one value per row`);
