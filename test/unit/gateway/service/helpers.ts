@@ -109,3 +109,47 @@ export class FakeLedger implements LedgerPort {
 export function ledgerError(code: CityLedgerError['code'], detail = 'injected'): CityLedgerError {
   return new CityLedgerError(code, detail);
 }
+
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- typed view of the body for assertions
+  json<T = Record<string, unknown>>(): T;
+}
+
+/**
+ * Sends a request to a fastify app over real loopback HTTP. (fastify.inject needs light-my-request,
+ * whose ESM-only `cookie` dependency Jest's module system cannot load.)
+ */
+export async function httpRequest(
+  app: {
+    listen(o: { host: string; port: number }): Promise<string>;
+    server: { listening: boolean; address(): unknown };
+  },
+  options: { method: string; url: string; payload?: unknown; headers?: Record<string, string> },
+): Promise<HttpResponse> {
+  if (!app.server.listening) {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+  }
+  const { port } = app.server.address() as { port: number };
+  const raw = options.payload === undefined || typeof options.payload === 'string';
+  const res = await fetch(`http://127.0.0.1:${port}${options.url}`, {
+    method: options.method,
+    headers: {
+      ...(options.payload === undefined || raw ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
+    },
+    ...(options.payload === undefined
+      ? {}
+      : { body: raw ? (options.payload as string) : JSON.stringify(options.payload) }),
+  });
+  const body = await res.text();
+  return {
+    statusCode: res.status,
+    headers: Object.fromEntries(res.headers.entries()),
+    body,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- as above
+    json: <T>() => JSON.parse(body) as T,
+  };
+}
