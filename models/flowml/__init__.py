@@ -1,0 +1,1 @@
+"""CityLedger flow models: feature spec, dataset adapters, training, ONNX export, evaluation."""

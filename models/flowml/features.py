@@ -1,0 +1,48 @@
+"""Interpreter of feature-spec.json transforms over a BiFlow frame (the Python side of the contract)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
+    values = frame[name].to_numpy(np.float64)
+    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _transform(frame: pd.DataFrame, t: dict) -> np.ndarray:
+    op = t["op"]
+    proto = _col(frame, "protocol")
+    if op == "log1p":
+        x = np.maximum(_col(frame, t["input"]), t["clipMin"])
+        if "clipMax" in t:
+            x = np.minimum(x, t["clipMax"])
+        return np.log1p(x)
+    if op == "log1p_ratio":
+        num = np.maximum(_col(frame, t["numerator"]), 0)
+        den = _col(frame, t["denominator"])
+        safe = np.where(den > 0, den, 1.0)
+        return np.where(den > 0, np.log1p(num / safe), 0.0)
+    if op == "in_set":
+        return np.isin(_col(frame, t["input"]), t["values"]).astype(np.float64)
+    if op == "not_in_set":
+        return (~np.isin(_col(frame, t["input"]), t["values"])).astype(np.float64)
+    if op in ("port_none", "port_range"):
+        port = _col(frame, t["input"])
+        has_ports = np.isin(proto, t["portProtocols"])
+        if op == "port_none":
+            return (~has_ports | (port < 1) | (port > 65535)).astype(np.float64)
+        return (has_ports & (port >= t["min"]) & (port <= t["max"])).astype(np.float64)
+    if op == "tcp_flag":
+        bits = np.zeros(len(frame), dtype=np.int64)
+        for name in t["inputs"]:
+            bits |= _col(frame, name).astype(np.int64)
+        return ((proto == 6) & ((bits & t["mask"]) != 0)).astype(np.float64)
+    raise ValueError(f"unknown transform op {op!r}")
+
+
+def extract(frame: pd.DataFrame, spec: dict) -> np.ndarray:
+    """Feature matrix [N, F] float32 in spec order (computed in float64, rounded once)."""
+    cols = [_transform(frame, f["transform"]) for f in spec["features"]]
+    return np.stack(cols, axis=1).astype(np.float32)

@@ -1,0 +1,200 @@
+"""Feature extraction from each input format against hand-checked real rows."""
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import rows
+
+from flowml import features
+from flowml.biflow import ACK, FIN, PSH, RST, SYN
+from flowml.sources import (
+    ZEEK_FIELDS,
+    biflow_from_cic,
+    biflow_from_nf,
+    biflow_from_records,
+    biflow_from_zeek,
+    nf_duration_ms,
+    parse_zeek_line,
+    zeek_history_flags,
+)
+from flowml.spec import feature_names
+
+L = math.log1p
+
+
+def vec(spec, **nonzero) -> np.ndarray:
+    """Expected feature vector: every feature 0 except those given."""
+    names = feature_names(spec)
+    unknown = set(nonzero) - set(names)
+    assert not unknown, unknown
+    return np.array([nonzero.get(n, 0.0) for n in names], dtype=np.float32)
+
+
+def one(frame: pd.DataFrame, spec) -> np.ndarray:
+    X = features.extract(frame, spec)
+    assert X.shape == (1, len(spec["features"])) and X.dtype == np.float32
+    return X[0]
+
+
+def csv_frame(header: str, line: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(header + "\n" + line + "\n"))
+
+
+def zeek_frame(line: str) -> pd.DataFrame:
+    return pd.DataFrame([parse_zeek_line(line)[: len(ZEEK_FIELDS)]], columns=ZEEK_FIELDS)
+
+
+# ------------------------------------------------------------------ NF-v2 NetFlow CSV
+
+
+def test_nf_tcp_row_with_wrapped_duration(spec):
+    b = biflow_from_nf(csv_frame(rows.NF_HEADER, rows.NF_DOS_TCP)).iloc[0]
+    # FLOW_DURATION_MILLISECONDS 4293498 is stored wrapped: 4294967 - 4293498 = 1469 ms (= DURATION_IN)
+    assert b.duration_ms == 1469
+    assert (b.fwd_bytes, b.fwd_pkts, b.rev_bytes, b.rev_pkts) == (280, 2, 40, 1)
+    assert (b.fwd_flags, b.rev_flags) == (SYN, ACK | RST)  # CLIENT 2, SERVER 20
+    x = one(biflow_from_nf(csv_frame(rows.NF_HEADER, rows.NF_DOS_TCP)), spec)
+    expected = vec(spec, duration_log=L(1469), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(280),
+                   rev_bytes_log=L(40), fwd_pkts_log=L(2), rev_pkts_log=L(1), fwd_bytes_per_pkt_log=L(140),
+                   rev_bytes_per_pkt_log=L(40), syn_fwd=1, ack_rev=1, rst_rev=1)
+    np.testing.assert_array_equal(x, expected)
+
+
+def test_nf_udp_row_has_no_flags_and_no_reverse(spec):
+    x = one(biflow_from_nf(csv_frame(rows.NF_HEADER, rows.NF_DDOS_UDP)), spec)
+    expected = vec(spec, duration_log=L(1547), proto_udp=1, dport_well_known=1, fwd_bytes_log=L(84),
+                   fwd_pkts_log=L(3), fwd_bytes_per_pkt_log=L(28))
+    np.testing.assert_array_equal(x, expected)
+
+
+def test_nf_duration_unwrap_keeps_small_values():
+    np.testing.assert_array_equal(nf_duration_ms(np.array([0, 1469, 2147483, 2147484, 4294966])),
+                                  [0, 1469, 2147483, 4294967 - 2147484, 1])
+
+
+# ------------------------------------------------------------------ Zeek conn
+
+
+def test_zeek_syn_only_attempt(spec):
+    x = one(biflow_from_zeek(zeek_frame(rows.ZEEK_SYN_ONLY)), spec)
+    expected = vec(spec, duration_log=L(3139.211), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(180),
+                   fwd_pkts_log=L(3), fwd_bytes_per_pkt_log=L(60), syn_fwd=1)
+    np.testing.assert_allclose(x, expected, rtol=1e-6)
+
+
+def test_zeek_unset_fields_count_as_zero(spec):
+    b = biflow_from_zeek(zeek_frame(rows.ZEEK_UNSET)).iloc[0]
+    assert b.duration_ms == 0 and b.fwd_pkts == 1 and b.fwd_bytes == 60
+    x = one(biflow_from_zeek(zeek_frame(rows.ZEEK_UNSET)), spec)
+    expected = vec(spec, proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(60), fwd_pkts_log=L(1),
+                   fwd_bytes_per_pkt_log=L(60), syn_fwd=1)
+    np.testing.assert_array_equal(x, expected)
+
+
+def test_zeek_udp_history_letters_are_not_tcp_flags(spec):
+    x = one(biflow_from_zeek(zeek_frame(rows.ZEEK_NTP_UDP)), spec)
+    expected = vec(spec, duration_log=L(114.184), proto_udp=1, dport_well_known=1, fwd_bytes_log=L(76),
+                   rev_bytes_log=L(76), fwd_pkts_log=L(1), rev_pkts_log=L(1), fwd_bytes_per_pkt_log=L(76),
+                   rev_bytes_per_pkt_log=L(76))
+    np.testing.assert_allclose(x, expected, rtol=1e-6)
+
+
+def test_zeek_full_tcp_session_with_crlf(spec):
+    b = biflow_from_zeek(zeek_frame(rows.ZEEK_HTTP_DOWNLOAD)).iloc[0]
+    # history ShADadttFf: orig S,A,D,F ; resp h,a,d,t,t,f ; IP bytes, not payload bytes
+    assert (b.fwd_flags, b.rev_flags) == (SYN | ACK | FIN, SYN | ACK | FIN)
+    assert (b.fwd_bytes, b.fwd_pkts, b.rev_bytes, b.rev_pkts) == (3371, 54, 69224, 50)
+    x = one(biflow_from_zeek(zeek_frame(rows.ZEEK_HTTP_DOWNLOAD)), spec)
+    expected = vec(spec, duration_log=L(3909.013), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(3371),
+                   rev_bytes_log=L(69224), fwd_pkts_log=L(54), rev_pkts_log=L(50),
+                   fwd_bytes_per_pkt_log=L(3371 / 54), rev_bytes_per_pkt_log=L(69224 / 50), syn_fwd=1,
+                   syn_rev=1, ack_fwd=1, ack_rev=1, fin_any=1)
+    np.testing.assert_allclose(x, expected, rtol=1e-6)
+
+
+def test_zeek_history_mapping():
+    assert zeek_history_flags("ShAdDaFr") == (SYN | ACK | FIN, SYN | ACK | RST)
+    assert zeek_history_flags("^hR") == (RST, SYN | ACK)
+    assert zeek_history_flags("CcTtWwGgIiQq") == (0, 0)
+
+
+def test_zeek_line_with_tabs_only():
+    fields = parse_zeek_line(rows.ZEEK_SYN_ONLY.replace("   ", "\t"))
+    assert fields[:2] == ["1545403816.962094", "CrDn63WjJEmrWGjqf"] and fields[-2:] == ["Benign", "-"]
+
+
+# ------------------------------------------------------------------ CICFlowMeter CSV
+
+
+def test_cic_portscan_derives_flags_per_direction(spec):
+    b = biflow_from_cic(csv_frame(rows.CIC_HEADER, rows.CIC_PORTSCAN)).iloc[0]
+    # payload 0 + header 24 + 20 IP = 44 ; reverse 0 + 20 + 20 = 40 ; SYN 1 ACK 1 (= Bwd packets) Bwd RST 1
+    assert (b.fwd_bytes, b.rev_bytes) == (44, 40)
+    assert (b.fwd_flags, b.rev_flags) == (SYN, ACK | RST)
+    x = one(biflow_from_cic(csv_frame(rows.CIC_HEADER, rows.CIC_PORTSCAN)), spec)
+    expected = vec(spec, duration_log=L(0.049), proto_tcp=1, dport_registered=1, fwd_bytes_log=L(44),
+                   rev_bytes_log=L(40), fwd_pkts_log=L(1), rev_pkts_log=L(1), fwd_bytes_per_pkt_log=L(44),
+                   rev_bytes_per_pkt_log=L(40), syn_fwd=1, ack_rev=1, rst_rev=1)
+    np.testing.assert_allclose(x, expected, rtol=1e-6)
+
+
+def test_cic_benign_dns(spec):
+    x = one(biflow_from_cic(csv_frame(rows.CIC_HEADER, rows.CIC_BENIGN_DNS)), spec)
+    # fwd 70 + 16 + 2*20 = 126 over 2 packets ; rev 102 + 16 + 40 = 158
+    expected = vec(spec, duration_log=L(0.245), proto_udp=1, dport_well_known=1, fwd_bytes_log=L(126),
+                   rev_bytes_log=L(158), fwd_pkts_log=L(2), rev_pkts_log=L(2), fwd_bytes_per_pkt_log=L(63),
+                   rev_bytes_per_pkt_log=L(79))
+    np.testing.assert_allclose(x, expected, rtol=1e-6)
+
+
+def test_cic_ftp_patator_session(spec):
+    b = biflow_from_cic(csv_frame(rows.CIC_HEADER, rows.CIC_FTP_PATATOR)).iloc[0]
+    # SYN 2 -> both ways; ACK 11 > 6 Bwd packets -> forward ACK too; PSH per direction
+    assert (b.fwd_flags, b.rev_flags) == (SYN | ACK | PSH, SYN | ACK | PSH)
+    x = one(biflow_from_cic(csv_frame(rows.CIC_HEADER, rows.CIC_FTP_PATATOR)), spec)
+    expected = vec(spec, duration_log=L(4018.946), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(350),
+                   rev_bytes_log=L(396), fwd_pkts_log=L(6), rev_pkts_log=L(6), fwd_bytes_per_pkt_log=L(350 / 6),
+                   rev_bytes_per_pkt_log=L(66), syn_fwd=1, syn_rev=1, ack_fwd=1, ack_rev=1)
+    np.testing.assert_allclose(x, expected, rtol=1e-6)
+
+
+# ------------------------------------------------------------------ BiFlow (NetFlow v9 / IPFIX via the collector)
+
+
+def flow(**kw):
+    base = {"startMs": 0, "endMs": 0, "protocol": 6, "dstPort": 443, "fwdBytes": 0, "fwdPackets": 0,
+            "revBytes": 0, "revPackets": 0, "fwdTcpFlags": 0, "revTcpFlags": 0}
+    return base | kw
+
+
+@pytest.mark.parametrize(
+    "record, nonzero",
+    [
+        (flow(endMs=7_200_000, fwdBytes=52, fwdPackets=1, fwdTcpFlags=SYN),
+         {"duration_log": L(3_600_000), "proto_tcp": 1, "dport_well_known": 1, "fwd_bytes_log": L(52),
+          "fwd_pkts_log": L(1), "fwd_bytes_per_pkt_log": L(52), "syn_fwd": 1}),
+        (flow(protocol=1, dstPort=2048, startMs=10, endMs=5, fwdBytes=84, fwdPackets=1, fwdTcpFlags=0xFF),
+         {"proto_icmp": 1, "dport_none": 1, "fwd_bytes_log": L(84), "fwd_pkts_log": L(1),
+          "fwd_bytes_per_pkt_log": L(84)}),
+        (flow(protocol=17, dstPort=0), {"proto_udp": 1, "dport_none": 1}),
+        (flow(protocol=132, dstPort=50000), {"proto_other": 1, "dport_dynamic": 1}),
+        (flow(protocol=47, dstPort=80), {"proto_other": 1, "dport_none": 1}),
+        (flow(dstPort=70000, revBytes=40, revPackets=1, revTcpFlags=RST | ACK, fwdTcpFlags=FIN),
+         {"proto_tcp": 1, "dport_none": 1, "rev_bytes_log": L(40), "rev_pkts_log": L(1),
+          "rev_bytes_per_pkt_log": L(40), "ack_rev": 1, "rst_rev": 1, "fin_any": 1}),
+        (flow(dstPort=1024, fwdBytes=-5, fwdPackets=2), {"proto_tcp": 1, "dport_registered": 1,
+                                                         "fwd_pkts_log": L(2)}),
+    ],
+)
+def test_biflow_records(spec, record, nonzero):
+    x = one(biflow_from_records([record]), spec)
+    np.testing.assert_allclose(x, vec(spec, **nonzero), rtol=1e-6)
+
+
+def test_nan_inputs_count_as_zero(spec):
+    frame = biflow_from_records([flow(fwdBytes=float("nan"), fwdPackets=1)])
+    x = one(frame, spec)
+    assert np.all(np.isfinite(x)) and x[feature_names(spec).index("fwd_bytes_log")] == 0
