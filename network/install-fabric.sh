@@ -56,6 +56,7 @@ if [ "$force" -eq 0 ] && installed; then
 fi
 
 command -v go >/dev/null 2>&1 || die "Go is not installed (Fabric is built from source; see scripts/setup.sh)"
+command -v cc >/dev/null 2>&1 || die "no C compiler: fabric-ca-server needs cgo for SQLite (apt-get install gcc libc6-dev)"
 
 WORK="$FABRIC_HOME/build"
 LOGS="$FABRIC_HOME/build-logs"
@@ -65,12 +66,13 @@ mkdir -p "$WORK" "$LOGS" "$FABRIC_BIN" "$FABRIC_CONFIG"
 # The build runs in a copy of each pinned module so the committed go.mod/go.sum stay as
 # they are; the committed go.sum pins every hash, and the Hyperledger modules (absent from
 # the public checksum database for these versions) are excluded from sumdb lookups.
-go_env=(env GONOSUMDB=github.com/hyperledger GOFLAGS=-mod=mod CGO_ENABLED=0)
+# Fabric builds static (CGO off); fabric-ca-server needs cgo for its SQLite registry.
+go_env=(env GONOSUMDB=github.com/hyperledger GOFLAGS=-mod=mod)
 
-# build_module NAME LDFLAGS PACKAGES...: downloads and compiles one module's commands.
+# build_module NAME CGO LDFLAGS PACKAGES...: downloads and compiles one module's commands.
 build_module() {
-  local name="$1" ldflags="$2"
-  shift 2
+  local name="$1" cgo="$2" ldflags="$3"
+  shift 3
   local dir="$WORK/$name" log="$LOGS/$name.log"
   cp -R "$BUILD_MODULES/$name" "$dir"
   : >"$log"
@@ -81,7 +83,7 @@ build_module() {
     local pkg
     for pkg in "$@"; do
       printf '$ go build %s\n' "$pkg" >>"$log"
-      "${go_env[@]}" go build -v -trimpath -ldflags "$ldflags" -o "$FABRIC_BIN/" "$pkg" >>"$log" 2>&1
+      "${go_env[@]}" CGO_ENABLED="$cgo" go build -v -trimpath -ldflags "$ldflags" -o "$FABRIC_BIN/" "$pkg" >>"$log" 2>&1
     done
   )
   if ! cmp -s "$dir/go.mod" "$BUILD_MODULES/$name/go.mod" || ! cmp -s "$dir/go.sum" "$BUILD_MODULES/$name/go.sum"; then
@@ -95,11 +97,11 @@ ca_ldflags="-X github.com/hyperledger/fabric-ca/lib/metadata.Version=$CA_VERSION
 start_ms="$(now_ms)"
 say "==> Building Fabric $FABRIC_VERSION and Fabric CA $CA_VERSION into $FABRIC_BIN (cold: several minutes)"
 say "    logs: $LOGS/fabric.log, $LOGS/ca.log"
-build_module fabric "$fabric_ldflags" \
+build_module fabric 0 "$fabric_ldflags" \
   github.com/hyperledger/fabric/cmd/peer github.com/hyperledger/fabric/cmd/orderer \
   github.com/hyperledger/fabric/cmd/osnadmin github.com/hyperledger/fabric/cmd/configtxgen &
 fabric_pid=$!
-build_module ca "$ca_ldflags" \
+build_module ca 1 "$ca_ldflags" \
   github.com/hyperledger/fabric-ca/cmd/fabric-ca-server github.com/hyperledger/fabric-ca/cmd/fabric-ca-client &
 ca_pid=$!
 
@@ -108,18 +110,18 @@ while kill -0 "$fabric_pid" 2>/dev/null || kill -0 "$ca_pid" 2>/dev/null; do
   sleep 10
   say "    ... $(elapsed_since "$start_ms")s: fabric $(grep -c '^[a-z]' "$LOGS/fabric.log" || true) packages, ca $(grep -c '^[a-z]' "$LOGS/ca.log" || true) packages"
 done
-failed=0
+build_failed=0
 wait "$fabric_pid" || {
   warn "Fabric build failed: see $LOGS/fabric.log"
   tail -n 20 "$LOGS/fabric.log" >&2
-  failed=1
+  build_failed=1
 }
 wait "$ca_pid" || {
   warn "Fabric CA build failed: see $LOGS/ca.log"
   tail -n 20 "$LOGS/ca.log" >&2
-  failed=1
+  build_failed=1
 }
-[ "$failed" -eq 0 ] || die "building the Fabric binaries failed"
+[ "$build_failed" -eq 0 ] || die "building the Fabric binaries failed"
 
 # Fabric's default node configuration, from the module source that was just built.
 fabric_src="$(cd "$WORK/fabric" && "${go_env[@]}" go list -m -f '{{.Dir}}' github.com/hyperledger/fabric)"

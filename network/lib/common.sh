@@ -5,9 +5,18 @@
 # The step in progress and the log file that explains it; `die` names both.
 CURRENT_STEP=""
 CURRENT_LOG=""
+# A last line for `die` to print (e.g. how to clean up); set with set_die_hint.
+DIE_HINT=""
+set_die_hint() { DIE_HINT="$1"; }
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
+
+# die_log LOG MESSAGE: dies pointing at LOG instead of the step's log.
+die_log() {
+  CURRENT_LOG="$1"
+  die "$2"
+}
 
 # Prints the failing step, the log to read and the end of that log, then exits.
 die() {
@@ -22,6 +31,7 @@ die() {
       tail -n 15 "$CURRENT_LOG" | sed 's/^/    | /' >&2
     fi
   fi
+  [ -z "$DIE_HINT" ] || printf '%s\n' "$DIE_HINT" >&2
   exit 1
 }
 
@@ -38,10 +48,7 @@ run() {
   shift
   mkdir -p "$(dirname "$log")"
   printf '\n$ %s\n' "$*" >>"$log"
-  if ! "$@" >>"$log" 2>&1; then
-    CURRENT_LOG="$log"
-    die "command failed: $*"
-  fi
+  "$@" >>"$log" 2>&1 || die_log "$log" "command failed: $*"
 }
 
 # wait_until DESCRIPTION TIMEOUT_SECONDS CMD...: polls CMD every 0.2 s until it succeeds.
@@ -87,4 +94,21 @@ now_ms() { date +%s%3N; }
 elapsed_since() {
   local ms=$(($(now_ms) - $1))
   printf '%d.%01d' $((ms / 1000)) $(((ms % 1000) / 100))
+}
+
+# in_parallel "ITEM..." FUNCTION [ARG...]: runs FUNCTION ITEM ARG... for every ITEM (a
+# space-separated list) at once; dies naming the items that failed.
+in_parallel() {
+  local fn="$2" i
+  local -a items pids=() failed_items=()
+  read -r -a items <<<"$1"
+  shift 2
+  for i in "${!items[@]}"; do
+    "$fn" "${items[$i]}" "$@" &
+    pids+=("$!")
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || failed_items+=("${items[$i]}")
+  done
+  [ "${#failed_items[@]}" -eq 0 ] || die "$fn failed for: ${failed_items[*]}"
 }

@@ -1,7 +1,8 @@
 'use strict';
-// Reads network/network.config.json, validates it, adds derived values (absolute paths,
-// host names, org lists) and prints every setting as one "key<TAB>value" line for
-// network/lib/config.sh. Usage: node config.js <network dir>
+// Reads network/network.config.json, validates it and adds derived values (absolute paths,
+// host names, org lists). Run as a program it prints every setting as one "key<TAB>value"
+// line for network/lib/config.sh (usage: node config.js [network dir]); the other helpers
+// require() it and call loadConfig().
 const fs = require('fs');
 const path = require('path');
 const os = require('os');
@@ -25,6 +26,7 @@ function load(networkDir) {
 function applyEnvironment(config, repo) {
   const env = process.env;
   if (env.CITYLEDGER_ORDERING) config.ordering.type = env.CITYLEDGER_ORDERING;
+  if (env.CITYLEDGER_MUTUAL_TLS) config.mutualTls = env.CITYLEDGER_MUTUAL_TLS === '1';
   const dataDir = env.CITYLEDGER_DATA_DIR || config.dataDir;
   config.dataDir = path.resolve(repo, dataDir);
   config.fabricHome = path.resolve(
@@ -34,6 +36,7 @@ function applyEnvironment(config, repo) {
 }
 
 function validate(config) {
+  if (typeof config.mutualTls !== 'boolean') fail('mutualTls must be true or false');
   const type = config.ordering.type;
   if (type !== 'bft' && type !== 'raft') fail(`ordering.type must be bft or raft, not "${type}"`);
   const active = config.ordering[type].orderers;
@@ -48,8 +51,8 @@ function validate(config) {
     if (!/^[a-z][a-z0-9]*$/.test(key)) fail(`org key "${key}" must be lower-case letters and digits`);
     if (!['orderer', 'peer', 'outsider'].includes(org.kind)) fail(`orgs.${key}.kind is invalid`);
     if (org.kind === 'peer' && !org.peer) fail(`orgs.${key} has kind "peer" but no "peer" section`);
-    if (!org.identities || !org.identities.admin) {
-      if (org.kind !== 'outsider') fail(`orgs.${key} needs an "admin" identity`);
+    if (!org.identities || (org.kind !== 'outsider' && !org.identities.admin)) {
+      fail(`orgs.${key} needs an "admin" identity`);
     }
   }
   const seen = new Map();
@@ -72,13 +75,17 @@ function validate(config) {
       claim(org.peer.operationsPort, `${key}.peer.operationsPort`);
     }
   }
+  if (!config.orgs[config.chaincode.runsIn]) fail(`chaincode.runsIn names unknown org`);
   config.chaincode.ports.forEach((p, i) => claim(p, `chaincode.ports[${i}]`));
   if (config.chaincode.ports.length !== 2) fail('chaincode.ports needs two ports (old and new server overlap during a redeploy)');
 }
 
+// Host names and the on-disk layout of the data directory (documented in network/README.md).
 function derive(config, repo, networkDir) {
   const byKind = (kind) => Object.keys(config.orgs).filter((k) => config.orgs[k].kind === kind);
   const domain = config.domain;
+  const data = config.dataDir;
+  const crypto = path.join(data, 'crypto');
   config.repo = repo;
   config.networkDir = networkDir;
   config.orgList = {
@@ -88,20 +95,68 @@ function derive(config, repo, networkDir) {
     outsider: byKind('outsider'),
   };
   config.activeOrderers = config.ordering[config.ordering.type].orderers;
-  for (const [name, o] of Object.entries(config.orderers)) o.hostname = `${name}.${domain}`;
+  config.paths = {
+    crypto,
+    logs: path.join(data, 'logs'),
+    pids: path.join(data, 'pids'),
+    state: path.join(data, 'state'),
+    channel: path.join(data, 'channel'),
+    connections: path.join(data, 'connections'),
+    chaincode: path.join(data, 'chaincode'),
+    genesisBlock: path.join(data, 'channel', `${config.channel}.block`),
+  };
+  const tlsPair = (dir, base) => ({ cert: path.join(dir, `${base}.crt`), key: path.join(dir, `${base}.key`) });
   for (const [key, org] of Object.entries(config.orgs)) {
+    const dir = path.join(crypto, key);
+    org.paths = {
+      dir,
+      caHome: path.join(dir, 'ca'),
+      caCert: path.join(dir, 'ca', 'ca-cert.pem'),
+      registrar: path.join(dir, 'registrar'),
+      msp: path.join(dir, 'msp'),
+    };
     org.ca.hostname = `ca.${key}.${domain}`;
     org.ca.name = `ca-${key}`;
-    if (org.peer) {
-      org.peer.name = `peer0.${key}`;
-      org.peer.hostname = `peer0.${key}.${domain}`;
-    }
-    org.identityNames = Object.keys(org.identities);
     // The ordering org's identities carry a role but no department.
     const department = org.kind === 'orderer' ? '' : key;
-    for (const id of Object.values(org.identities)) id.department = id.department ?? department;
+    for (const [name, id] of Object.entries(org.identities)) {
+      id.department = id.department ?? department;
+      const home = path.join(dir, 'users', name);
+      id.msp = path.join(home, 'msp');
+      id.cert = path.join(home, 'msp', 'signcerts', 'cert.pem');
+      id.key = path.join(home, 'msp', 'keystore', 'key.pem');
+      // Admins also get a TLS client certificate (mutual TLS to orderers and their admin API).
+      if (name === 'admin') id.tls = tlsPair(path.join(home, 'tls'), 'client');
+    }
+    org.identityNames = Object.keys(org.identities);
+    if (org.peer) {
+      org.peer.name = `peer0.${key}`;
+      org.peer.process = `peer0-${key}`;
+      org.peer.hostname = `peer0.${key}.${domain}`;
+      const nodeDir = path.join(dir, 'nodes', 'peer0');
+      org.peer.msp = path.join(nodeDir, 'msp');
+      org.peer.tls = tlsPair(path.join(nodeDir, 'tls'), 'server');
+      org.peer.data = path.join(data, 'peers', key);
+    }
   }
-  config.chaincode.hostname = `chaincode.${domain}`;
+  const ordererOrgDir = config.orgs[config.orgList.orderer].paths.dir;
+  for (const [name, o] of Object.entries(config.orderers)) {
+    o.hostname = `${name}.${domain}`;
+    const nodeDir = path.join(ordererOrgDir, 'nodes', name);
+    o.msp = path.join(nodeDir, 'msp');
+    o.cert = path.join(nodeDir, 'msp', 'signcerts', 'cert.pem');
+    o.tls = tlsPair(path.join(nodeDir, 'tls'), 'server');
+    o.data = path.join(data, 'orderers', name);
+  }
+  const cc = config.chaincode;
+  cc.hostname = `chaincode.${domain}`;
+  const ccOrgDir = config.orgs[cc.runsIn].paths.dir;
+  cc.tls = {
+    server: tlsPair(path.join(ccOrgDir, 'nodes', 'chaincode', 'tls'), 'server'),
+    client: tlsPair(path.join(ccOrgDir, 'nodes', 'chaincode', 'tls'), 'client'),
+    rootCert: config.orgs[cc.runsIn].paths.caCert,
+  };
+  cc.collectionsPath = path.resolve(networkDir, cc.collections);
 }
 
 // Flattens nested objects into dotted keys; arrays become space-separated values.
@@ -116,13 +171,18 @@ function flatten(value, prefix, out) {
   return out;
 }
 
-function main() {
-  const networkDir = path.resolve(process.argv[2] || path.join(__dirname, '..'));
+function loadConfig(networkDir = path.join(__dirname, '..')) {
+  networkDir = path.resolve(networkDir);
   const repo = path.dirname(networkDir);
   const config = load(networkDir);
   applyEnvironment(config, repo);
   validate(config);
   derive(config, repo, networkDir);
+  return config;
+}
+
+function main() {
+  const config = loadConfig(process.argv[2]);
   const lines = flatten(config, '', []).map(([k, v]) => {
     if (/[\t\n]/.test(v)) fail(`value of ${k} contains a tab or newline`);
     return `${k}\t${v}`;
@@ -130,4 +190,6 @@ function main() {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main();
+module.exports = { loadConfig };
+
+if (require.main === module) main();

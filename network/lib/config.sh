@@ -19,10 +19,9 @@ load_config() {
   FABRIC_CONFIG="$FABRIC_HOME/config"
   CHANNEL="${CFG[channel]}"
   HOST="${CFG[host]}"
-  LOG_DIR="$DATA_DIR/logs"
-  PID_DIR="$DATA_DIR/pids"
-  STATE_DIR="$DATA_DIR/state"
-  CRYPTO_DIR="$DATA_DIR/crypto"
+  LOG_DIR="${CFG[paths.logs]}"
+  PID_DIR="${CFG[paths.pids]}"
+  STATE_DIR="${CFG[paths.state]}"
   read -r -a PEER_ORGS <<<"${CFG[orgList.peer]}"
   read -r -a ALL_ORGS <<<"${CFG[orgList.all]}"
   read -r -a ORDERERS <<<"${CFG[activeOrderers]}"
@@ -34,10 +33,3 @@ cfg() {
   [ -n "${CFG[$1]+set}" ] || die "network.config.json has no setting '$1'"
   printf '%s' "${CFG[$1]}"
 }
-
-# Paths of the crypto material (layout documented in network/README.md).
-org_dir() { printf '%s' "$CRYPTO_DIR/$1"; }
-org_ca_cert() { printf '%s' "$CRYPTO_DIR/$1/ca/ca-cert.pem"; }
-org_msp_dir() { printf '%s' "$CRYPTO_DIR/$1/msp"; }
-user_dir() { printf '%s' "$CRYPTO_DIR/$1/users/$2"; }
-node_dir() { printf '%s' "$CRYPTO_DIR/$1/nodes/$2"; }

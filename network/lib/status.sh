@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# `status`: what runs, on which ports, the ledger height on every peer and orderer, and
+# the deployed chaincode. Exit status 0 only when everything is healthy.
+
+# ports_of NAME: the ports a process listens on, as configured.
+ports_of() {
+  local name="$1" org
+  case "$name" in
+    ca-*)
+      org="${name#ca-}"
+      printf '%s ops:%s' "$(cfg "orgs.$org.ca.port")" "$(cfg "orgs.$org.ca.operationsPort")"
+      ;;
+    peer0-*)
+      org="${name#peer0-}"
+      printf '%s cc:%s ops:%s' "$(cfg "orgs.$org.peer.port")" "$(cfg "orgs.$org.peer.chaincodePort")" \
+        "$(cfg "orgs.$org.peer.operationsPort")"
+      ;;
+    chaincode-*) printf '%s' "${CC_STATE[PORT]:-?}" ;;
+    *)
+      printf '%s admin:%s ops:%s' "$(cfg "orderers.$name.port")" "$(cfg "orderers.$name.adminPort")" \
+        "$(cfg "orderers.$name.operationsPort")"
+      ;;
+  esac
+}
+
+# height_of NAME: the channel height on a peer or orderer ("-" for other processes).
+height_of() {
+  local name="$1" height=""
+  case "$name" in
+    ca-* | chaincode-*) height="-" ;;
+    peer0-*) height="$(peer_height "${name#peer0-}")" ;;
+    *) height="$(orderer_height "$name")" ;;
+  esac
+  printf '%s' "${height:-?}"
+}
+
+cmd_status() {
+  local name pid state all_ok=0 rss
+  if [ ! -f "$(ready_file)" ]; then
+    say "CityLedger network: not set up (no $(ready_file)). Run: network/cityledger-network.sh up"
+    [ -z "$(known_processes)" ] || say "  but PID files exist in $PID_DIR: run 'down' to clean up"
+    return 1
+  fi
+  read_cc_state || true
+  say "CityLedger network in $DATA_DIR"
+  say "  channel '$CHANNEL', ordering $(cfg ordering.type) (${ORDERERS[*]}), host $HOST"
+  printf '%-20s %-8s %-9s %-8s %-28s %s\n' PROCESS PID STATE RSS_MB PORTS HEIGHT
+  local -a names=()
+  mapfile -t names < <(node_processes)
+  [ -z "${CC_STATE[SEQUENCE]:-}" ] || names+=("$(chaincode_process "${CC_STATE[SEQUENCE]}")")
+  for name in "${names[@]}"; do
+    rss="-"
+    if pid="$(process_pid "$name")"; then
+      rss="$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || printf '?')"
+      if node_healthy "$name"; then state=healthy; else state=unhealthy && all_ok=1; fi
+    else
+      pid="-"
+      state=stopped
+      all_ok=1
+    fi
+    local height="-"
+    [ "$state" != healthy ] || height="$(height_of "$name")"
+    printf '%-20s %-8s %-9s %-8s %-28s %s\n' "$name" "$pid" "$state" "$rss" "$(ports_of "$name")" "$height"
+  done
+  if [ -n "${CC_STATE[PACKAGE_ID]:-}" ]; then
+    say "chaincode '$(cfg chaincode.name)': sequence ${CC_STATE[SEQUENCE]}, package ${CC_STATE[PACKAGE_ID]}, deployed ${CC_STATE[DEPLOYED_AT]}"
+  else
+    say "chaincode '$(cfg chaincode.name)': not deployed"
+    all_ok=1
+  fi
+  say "logs: $LOG_DIR   connection profiles: $(cfg paths.connections)"
+  return "$all_ok"
+}
