@@ -78,6 +78,19 @@ describe('ScoringPool scores', () => {
     expect(s!.anomalyScore).toBeUndefined();
     expect(s!.attackProbability).toBeCloseTo(golden.outputs.attack_probability[0]!, 6);
   });
+  it('reads the named output of a model with several outputs', async () => {
+    // onnxruntime-node 1.23.2 returns a subset fetch of this model under the name 'logit'.
+    const p = await pool({
+      classifier: {
+        path: fixture('tiny-classifier-2out.onnx'),
+        sha256: golden.sha256['tiny-classifier-2out.onnx']!,
+        featureSpecSha256: tinyOptions().featureSpecSha256,
+      },
+    });
+    const scores = await p.scoreMany(golden.rows);
+    const ref = await direct(golden.rows);
+    expect(scores.map((s) => s.attackProbability)).toEqual(Array.from(ref.attack));
+  });
 });
 
 describe('ScoringPool ordering', () => {
