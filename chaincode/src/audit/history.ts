@@ -15,7 +15,7 @@ export interface HistoryEntry {
 export interface History {
   readonly kind: HistoryKind;
   readonly id: string;
-  /** Oldest first as the peer returns them; at most LIMITS.maxPageSize. */
+  /** In the order the peer returns them (newest first); at most LIMITS.maxPageSize. */
   readonly entries: readonly HistoryEntry[];
   readonly truncated: boolean;
 }

@@ -87,11 +87,14 @@ export class PrivacyContract extends CityLedgerContract {
     checkHash(recordId, 'recordId');
     const caller = getCaller(ctx);
     const entry = await getJson<ExchangeEntry>(ctx, keys.record(recordId));
-    if (
-      entry === undefined ||
-      !canSee(caller, entry.record.sourceDepartment, entry.record.consumerDepartment)
-    ) {
-      throw new CityLedgerError('NOT_FOUND', `no visible record ${recordId}`);
+    if (entry === undefined) {
+      throw new CityLedgerError('NOT_FOUND', `no record ${recordId}`);
+    }
+    if (!canSee(caller, entry.record.sourceDepartment, entry.record.consumerDepartment)) {
+      throw new CityLedgerError(
+        'UNAUTHORIZED',
+        `record ${recordId} is visible to audit and the departments involved`,
+      );
     }
     const erasure = await getJson<ErasureRecord>(ctx, keys.erasure(recordId));
     if (erasure === undefined) {

@@ -1,0 +1,148 @@
+import {
+  canonicalJson,
+  decodeEvent,
+  EVENTS,
+  type ExchangeOutcome,
+  type PersonalData,
+  personalDataHash,
+  sha256Hex,
+  TRANSIENT_PERSONAL_DATA,
+} from '@cityledger/core';
+import { expectCode } from './expect-code';
+import { contracts, setupWorld, T, who, type World } from './world';
+
+let world: World;
+beforeEach(async () => {
+  world = await setupWorld();
+});
+
+const personal: PersonalData = {
+  salt: sha256Hex('random salt'),
+  subject: 'NHS 943 476 5919',
+  attributes: { ward: 'A&E' },
+};
+
+async function recordWithPersonalData(): Promise<string> {
+  const record = world.sign({
+    subjectRef: sha256Hex('pseudonym'),
+    personalDataSha256: personalDataHash(personal),
+  });
+  const res = await world.record(record, { [TRANSIENT_PERSONAL_DATA]: canonicalJson(personal) });
+  const o = res.json() as ExchangeOutcome;
+  if (!o.accepted) {
+    throw new Error('not accepted');
+  }
+  return o.entry.id;
+}
+
+describe('personal data', () => {
+  it("goes to the source department's private collection, never to public state", async () => {
+    const id = await recordWithPersonalData();
+    expect(world.net.ledger.collection('healthPrivate').get(`personal~${id}`)?.toString()).toBe(
+      canonicalJson(personal),
+    );
+    for (const value of world.net.ledger.state.values()) {
+      expect(value.toString()).not.toContain('NHS 943');
+    }
+  });
+
+  it('must match the hash in the record, be present when announced, and use known transient fields', async () => {
+    const record = world.sign({ personalDataSha256: personalDataHash(personal) });
+    await expectCode(world.record(record), 'INVALID_ARGUMENT', /no transient/);
+    const other = canonicalJson({ ...personal, subject: 'someone else' });
+    await expectCode(
+      world.record(record, { [TRANSIENT_PERSONAL_DATA]: other }),
+      'INVALID_ARGUMENT',
+      /does not match/,
+    );
+    await expectCode(
+      world.record(world.sign(), { [TRANSIENT_PERSONAL_DATA]: canonicalJson(personal) }),
+      'INVALID_ARGUMENT',
+    );
+    await expectCode(
+      world.record(world.sign(), { password: 'x' }),
+      'INVALID_ARGUMENT',
+      /transient field password/,
+    );
+    await expectCode(
+      world.record(record, { [TRANSIENT_PERSONAL_DATA]: 'x'.repeat(9000) }),
+      'PAYLOAD_TOO_LARGE',
+    );
+    expect(world.net.lastStub?.reads).toBe(0);
+  });
+
+  it('is readable by the source department steward only', async () => {
+    const id = await recordWithPersonalData();
+    const res = await world.net.evaluate(contracts.privacy, 'getPersonalData', [id], {
+      as: who.healthSteward,
+    });
+    expect(res.json()).toEqual(personal);
+    for (const caller of [who.transportSteward, who.auditor, who.healthGateway]) {
+      await expectCode(
+        world.net.evaluate(contracts.privacy, 'getPersonalData', [id], { as: caller }),
+        'UNAUTHORIZED',
+      );
+    }
+  });
+
+  it('is purged on request, leaving a public erasure record and an event; purging again is a no-op', async () => {
+    const id = await recordWithPersonalData();
+    const purge = (as = who.healthSteward): ReturnType<World['net']['submit']> =>
+      world.net.submit(contracts.privacy, 'purgePrivateData', [id, 'erasure request ER-2026-17'], { as });
+    for (const caller of [who.transportSteward, who.auditor, who.healthGateway, who.outsider]) {
+      await expectCode(purge(caller), 'UNAUTHORIZED');
+    }
+    const res = await purge();
+    const erasure = {
+      recordId: id,
+      department: 'health',
+      collection: 'healthPrivate',
+      reason: 'erasure request ER-2026-17',
+      erasedAt: T.now,
+      txId: res.txId,
+    };
+    expect(res.json()).toEqual(erasure);
+    expect(world.net.ledger.collection('healthPrivate').has(`personal~${id}`)).toBe(false);
+    expect(decodeEvent(res.event!.name, res.event!.payload)).toMatchObject({
+      type: EVENTS.personalDataErased,
+      recordId: id,
+    });
+    await expectCode(
+      world.net.evaluate(contracts.privacy, 'getPersonalData', [id], { as: who.healthSteward }),
+      'NOT_FOUND',
+    );
+    const again = await purge(who.healthAdmin);
+    expect(again.json()).toEqual(erasure);
+    expect(again.stub.writes.size).toBe(0);
+    const shown = await world.net.evaluate(contracts.privacy, 'getErasure', [id], {
+      as: who.transportSteward,
+    });
+    expect(shown.json()).toEqual(erasure);
+    const record = await world.net.evaluate(contracts.audit, 'getRecord', [id], { as: who.auditor });
+    expect(record.json()).toMatchObject({ id, erased: true });
+    await expectCode(
+      world.net.evaluate(contracts.privacy, 'getErasure', [id], { as: who.energySteward }),
+      'UNAUTHORIZED',
+    );
+  });
+
+  it('refuses to purge records without personal data or unknown records with NOT_FOUND', async () => {
+    const plain = world.sign();
+    const o = (await world.record(plain)).json() as ExchangeOutcome;
+    const id = o.accepted ? o.entry.id : '';
+    await expectCode(
+      world.net.submit(contracts.privacy, 'purgePrivateData', [id, 'x'], { as: who.healthSteward }),
+      'NOT_FOUND',
+    );
+    await expectCode(
+      world.net.submit(contracts.privacy, 'purgePrivateData', ['f'.repeat(64), 'x'], {
+        as: who.healthSteward,
+      }),
+      'NOT_FOUND',
+    );
+    await expectCode(
+      world.net.submit(contracts.privacy, 'purgePrivateData', ['xyz', 'x'], { as: who.healthSteward }),
+      'INVALID_ARGUMENT',
+    );
+  });
+});
