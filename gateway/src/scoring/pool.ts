@@ -381,7 +381,15 @@ export class ScoringPool {
     };
     this.#slots[index] = slot;
     slot.state = 'starting';
-    const worker = startWorker(this.#entry, { init: this.#init });
+    let worker: Worker;
+    try {
+      worker = startWorker(this.#entry, { init: this.#init });
+    } catch (err) {
+      slot.state = 'dead';
+      return Promise.reject(
+        new ScoringError('model-load-failed', `worker ${index} could not be started`, { cause: err }),
+      );
+    }
     slot.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let started = false;
@@ -459,17 +467,29 @@ export class ScoringPool {
         },
       ),
     );
+    this.#scheduleRestart(slot);
+    this.#pump();
+  }
+
+  /** Restarts a dead worker, at once after its first crash, then with growing delays while it keeps dying. */
+  #scheduleRestart(slot: Slot): void {
     const delay = Math.min(
       RESTART_MAX_MS,
       slot.crashStreak === 0 ? 0 : RESTART_BASE_MS * 2 ** slot.crashStreak,
     );
     slot.crashStreak++;
     setTimeout(() => {
-      if (!this.#closing) {
-        this.#startSlot(slot.index).catch(() => undefined);
+      if (this.#closing) {
+        return;
       }
+      this.#startSlot(slot.index).catch(() => {
+        // A worker that started and failed to load is handled by its exit event; one that could not
+        // even be started has no events, so try again later.
+        if (slot.worker === undefined && !this.#closing) {
+          this.#scheduleRestart(slot);
+        }
+      });
     }, delay).unref();
-    this.#pump();
   }
 
   #failInFlight(slot: Slot, err: Error): void {
