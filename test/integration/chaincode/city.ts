@@ -1,0 +1,118 @@
+import { randomBytes, type KeyObject } from 'node:crypto';
+import {
+  type AccessPolicy,
+  type DataDepartment,
+  type ExchangeContent,
+  type ExchangeOutcome,
+  type ExchangeRecord,
+  type ModelSpec,
+  type PolicyEntry,
+  sha256Hex,
+  signAttestation,
+} from '@cityledger/core';
+import { type LedgerClient } from '@cityledger/client';
+import { registerTestGateway, uniqueId } from '../support/gateway-identity';
+import { type ClientPool } from '../support/network';
+
+/**
+ * A fresh corner of the (permanent) ledger for one test file: its own gateway, model and category,
+ * so that runs never collide with earlier ones.
+ */
+export interface City {
+  readonly steward: LedgerClient;
+  readonly gateway: LedgerClient;
+  readonly gatewayId: string;
+  readonly attestationKey: KeyObject;
+  readonly model: ModelSpec;
+  readonly category: string;
+  readonly policy: PolicyEntry;
+  /** A signed record of this city, observed a second ago unless overridden. */
+  sign(overrides?: Partial<ExchangeContent>): ExchangeRecord;
+  submit(record: ExchangeRecord, transient?: Record<string, string>): Promise<ExchangeOutcome>;
+}
+
+export function testModel(): ModelSpec {
+  return {
+    id: uniqueId('itest-model'),
+    version: '1.0.0',
+    kind: 'classifier',
+    sha256: sha256Hex(randomBytes(32)),
+    featureSpecSha256: sha256Hex('itest feature spec'),
+    thresholds: { suspicious: 0.5, malicious: 0.9 },
+    metrics: { f1: 0.9 },
+  };
+}
+
+export function testPolicy(category: string, version = 1): AccessPolicy {
+  const now = Date.now();
+  return {
+    category,
+    version,
+    grants: [
+      {
+        grantee: 'transport',
+        purposes: ['emergency-planning'],
+        validFrom: new Date(now - 3_600_000).toISOString(),
+        validUntil: new Date(now + 86_400_000).toISOString(),
+        maxVerdict: 'suspicious',
+      },
+    ],
+  };
+}
+
+export function privatePem(key: KeyObject): string {
+  return key.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+export async function buildCity(pool: ClientPool, department: DataDepartment = 'health'): Promise<City> {
+  const steward = pool.as(department, 'steward');
+  const gateway = pool.as(department, 'gateway');
+  const { registration, attestationKey } = await registerTestGateway(steward, gateway, department);
+  const model = testModel();
+  await steward.submit('models:registerModel', [JSON.stringify(model)]);
+  const category = uniqueId(`${department}/itest`);
+  const policy = await steward.submitJson<PolicyEntry>('policies:putPolicy', [
+    JSON.stringify(testPolicy(category)),
+  ]);
+  const pem = privatePem(attestationKey);
+  const sign = (overrides: Partial<ExchangeContent> = {}): ExchangeRecord => {
+    const content: ExchangeContent = {
+      gatewayId: registration.id,
+      sourceDepartment: department,
+      consumerDepartment: department === 'transport' ? 'energy' : 'transport',
+      category,
+      purpose: 'emergency-planning',
+      payloadSha256: sha256Hex(randomBytes(16)),
+      payloadSize: 1024,
+      observedAt: new Date(Date.now() - 1_000).toISOString(),
+      threatScore: 0.1,
+      verdict: 'benign',
+      modelId: model.id,
+      modelVersion: model.version,
+      policyVersion: 1,
+      decision: 'allow',
+      ...overrides,
+    };
+    return { ...content, signature: signAttestation(pem, content) };
+  };
+  const submit = (record: ExchangeRecord, transient?: Record<string, string>): Promise<ExchangeOutcome> =>
+    gateway.submitJson<ExchangeOutcome>('exchange:recordExchange', [JSON.stringify(record)], {
+      ...(transient === undefined ? {} : { transient }),
+    });
+  return {
+    steward,
+    gateway,
+    gatewayId: registration.id,
+    attestationKey,
+    model,
+    category,
+    policy,
+    sign,
+    submit,
+  };
+}
+
+/** Awaits a call that must fail with a CityLedgerError of `code`. */
+export async function expectCode(call: Promise<unknown>, code: string): Promise<void> {
+  await expect(call).rejects.toMatchObject({ code });
+}
