@@ -8,6 +8,7 @@ import {
   LIMITS,
   parseGatewayRegistration,
   parseJsonArgument,
+  ROLES,
 } from '@cityledger/core';
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { CityLedgerContract } from '../base-contract';
@@ -99,7 +100,7 @@ export class GatewayRegistryContract extends CityLedgerContract {
   @Returns('string')
   public async getGateway(ctx: Context, gatewayId: string): Promise<string> {
     checkId(gatewayId, 'gatewayId');
-    requireRole(getCaller(ctx), ['admin', 'steward', 'gateway', 'auditor'], 'getGateway');
+    requireRole(getCaller(ctx), ROLES, 'getGateway');
     return reply(await getGatewayOrThrow(ctx, gatewayId));
   }
 }

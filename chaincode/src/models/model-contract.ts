@@ -4,6 +4,7 @@ import {
   LIMITS,
   type ModelEntry,
   parseJsonArgument,
+  ROLES,
   parseModelSpec,
 } from '@cityledger/core';
 import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
@@ -99,7 +100,7 @@ export class ModelRegistryContract extends CityLedgerContract {
   public async getModel(ctx: Context, modelId: string, version: string): Promise<string> {
     checkId(modelId, 'modelId');
     checkVersion(version);
-    requireRole(getCaller(ctx), ['admin', 'steward', 'gateway', 'auditor'], 'getModel');
+    requireRole(getCaller(ctx), ROLES, 'getModel');
     const model = await findModel(ctx, modelId, version);
     if (model === undefined) {
       throw new CityLedgerError('NOT_FOUND', `model ${modelRef(modelId, version)} is not registered`);
@@ -111,7 +112,7 @@ export class ModelRegistryContract extends CityLedgerContract {
   @Transaction(false)
   @Returns('string')
   public async listModels(ctx: Context): Promise<string> {
-    requireRole(getCaller(ctx), ['admin', 'steward', 'gateway', 'auditor'], 'listModels');
+    requireRole(getCaller(ctx), ROLES, 'listModels');
     return reply(await getModelSet(ctx));
   }
 }
