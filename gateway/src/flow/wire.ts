@@ -10,9 +10,12 @@ export function readUnsigned(buf: Buffer, off: number, len: number): number {
 /** Seconds between the NTP era-0 epoch (1900) and the Unix epoch. */
 const NTP_UNIX_OFFSET_S = 2_208_988_800;
 
-/** An RFC 7011 dateTimeMicroseconds / dateTimeNanoseconds value (NTP format) in Unix milliseconds. */
+/**
+ * An RFC 7011 dateTimeMicroseconds / dateTimeNanoseconds value (NTP format) in Unix milliseconds: the
+ * fraction is read to the nearest microsecond, then truncated to the millisecond.
+ */
 export function readNtpMs(buf: Buffer, off: number): number {
   const seconds = buf.readUInt32BE(off);
-  const fraction = buf.readUInt32BE(off + 4);
-  return (seconds - NTP_UNIX_OFFSET_S) * 1000 + Math.floor((fraction * 1000) / 0x1_0000_0000);
+  const micros = Math.round((buf.readUInt32BE(off + 4) * 1_000_000) / 0x1_0000_0000);
+  return (seconds - NTP_UNIX_OFFSET_S) * 1000 + Math.floor(micros / 1000);
 }
