@@ -14,8 +14,8 @@ import Long from 'long';
  * An in-memory ChaincodeStub with Fabric's semantics where the contracts depend on them: reads see
  * committed state only (never the transaction's own writes), a transaction's writes, validation
  * parameters, private data and its single event apply only on commit, range scans are ordered and
- * end-exclusive, paginated scans resume at the bookmark key and are refused in submitted
- * transactions, history is newest first.
+ * end-exclusive, paginated scans resume at the bookmark key and cannot be mixed with
+ * writes in one transaction, history is newest first.
  */
 
 export interface Modification {
@@ -108,6 +108,13 @@ export class FakeStub implements ChaincodeStub {
   reads = 0;
   readonly #ledger: FakeLedger;
   readonly #options: StubOptions;
+  #paginated = false;
+
+  #checkWrite(): void {
+    if (this.#paginated) {
+      throw new Error('Transaction has already performed a paginated query. Writes are not allowed');
+    }
+  }
 
   constructor(ledger: FakeLedger, options: StubOptions) {
     this.#ledger = ledger;
@@ -160,10 +167,12 @@ export class FakeStub implements ChaincodeStub {
     if (key === '') {
       return Promise.reject(new Error('key must not be an empty string'));
     }
+    this.#checkWrite();
     this.writes.set(key, Buffer.from(value));
     return Promise.resolve();
   }
   deleteState(key: string): Promise<void> {
+    this.#checkWrite();
     this.writes.set(key, null);
     return Promise.resolve();
   }
@@ -210,9 +219,10 @@ export class FakeStub implements ChaincodeStub {
     bookmark?: string,
   ): Promise<StateQueryResponse<Iterators.StateQueryIterator>> & AsyncIterable<Iterators.KV> {
     const run = (): [Iterators.KV[], string] => {
-      if (this.#options.submit) {
-        throw new Error('paginated queries are only valid in read-only transactions');
+      if (this.writes.size > 0) {
+        throw new Error('Paginated queries may be performed in only the read-only transactions');
       }
+      this.#paginated = true;
       const all = this.#range(bookmark !== undefined && bookmark !== '' ? bookmark : startKey, endKey);
       const next = all[pageSize];
       return [all.slice(0, pageSize), next === undefined ? '' : next.key];
