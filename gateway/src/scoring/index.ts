@@ -4,3 +4,4 @@ export { verifyModelFile, type ModelFile, type VerifiedModel } from './model-fil
 export { combineVerdict, checkVerdictThresholds, type FlowVerdict, type VerdictThresholds } from './verdict';
 export { ScoringError, SCORING_FAILURES, isScoringError, type ScoringFailure } from './errors';
 export { DEFAULT_OUTPUTS, INPUT_NAME, type ModelKey } from './protocol';
+export { scoringModelsFromManifest, type ScoringModels } from './manifest';
