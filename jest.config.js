@@ -23,7 +23,7 @@ module.exports = {
       moduleNameMapper,
       transform,
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/test/integration/setup-timeout.ts'],
     },
   ],
 };

@@ -1,0 +1,2 @@
+// Integration tests talk to a real network: endorsement, ordering and commit take seconds.
+jest.setTimeout(180_000);
