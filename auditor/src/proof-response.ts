@@ -1,9 +1,11 @@
 import {
+  VERDICTS,
+  isCategory,
+  isIsoTimestamp,
   isSha256Hex,
-  parseExchangeContent,
   recordContent,
-  type ExchangeContent,
   type InclusionProof,
+  type Verdict,
 } from '@cityledger/core';
 
 /** Which batch a gateway says a record is in. At least one field is set. */
@@ -13,9 +15,21 @@ export interface BatchReference {
   readonly root?: string;
 }
 
+/**
+ * A record inside a batch: an exchange record or a gateway's flow record. Batches read only these
+ * fields; the leaf is the canonical JSON of the whole content without `signature`.
+ */
+export interface BatchedRecord {
+  readonly gatewayId: string;
+  readonly category: string;
+  readonly observedAt: string;
+  readonly verdict: Verdict;
+  readonly [field: string]: unknown;
+}
+
 /** What a gateway answers to `GET /records/:id/proof`, once validated. */
 export interface ProofResponse {
-  readonly record: ExchangeContent;
+  readonly record: BatchedRecord;
   readonly proof: InclusionProof;
   readonly batch: BatchReference;
 }
@@ -54,6 +68,26 @@ function parseBatchReference(value: Record<string, unknown>): BatchReference {
   return ref;
 }
 
+const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+function parseBatchedRecord(raw: Record<string, unknown>): BatchedRecord {
+  const content = recordContent(raw as never) as unknown as Record<string, unknown>;
+  const { gatewayId, category, observedAt, verdict } = content;
+  if (typeof gatewayId !== 'string' || !SLUG.test(gatewayId)) {
+    throw new Error('record.gatewayId must be a gateway id');
+  }
+  if (!isCategory(category)) {
+    throw new Error('record.category must be a category');
+  }
+  if (!isIsoTimestamp(observedAt)) {
+    throw new Error('record.observedAt must be an ISO timestamp');
+  }
+  if (!(VERDICTS as readonly unknown[]).includes(verdict)) {
+    throw new Error('record.verdict must be a verdict');
+  }
+  return content as BatchedRecord;
+}
+
 /**
  * Validates a gateway's proof response. The record may come with or without its signature; only
  * its content is the Merkle leaf. Throws an Error saying what is wrong.
@@ -66,6 +100,9 @@ export function parseProofResponse(value: unknown): ProofResponse {
   if (!isObject(raw)) {
     throw new Error('the response has no record');
   }
-  const record = parseExchangeContent(recordContent(raw as unknown as ExchangeContent), 'record');
-  return { record, proof: parseProof(value.proof), batch: parseBatchReference(value) };
+  return {
+    record: parseBatchedRecord(raw),
+    proof: parseProof(value.proof),
+    batch: parseBatchReference(value),
+  };
 }

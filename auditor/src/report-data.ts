@@ -251,8 +251,9 @@ export function buildReport(input: ReportInput): ReportData {
       batches,
       erasures,
       policyChanges,
-      gateways: oldestFirst(input.gateways),
-      models: oldestFirst(input.models),
+      // Registry versions up to the end of the period: a later change leaves the report unchanged.
+      gateways: oldestFirst(input.gateways.filter((v) => v.at < to)),
+      models: oldestFirst(input.models.filter((v) => v.at < to)),
     }),
   );
   return {

@@ -1,7 +1,7 @@
 import {
   batchId,
-  batchLeafData,
-  recordId,
+  canonicalBytes,
+  sha256Hex,
   verifyBatchAttestation,
   verifyInclusion,
   type BatchEntry,
@@ -20,6 +20,14 @@ export interface InclusionEvidence {
   /** Every batch of the record's gateway on chain. */
   readonly batches: readonly BatchEntry[];
   readonly gatewayHistory: readonly Versioned<GatewayEntry>[];
+}
+
+/**
+ * A record's leaf data, as core's batchLeafData makes it: the canonical JSON of the content without
+ * `signature` (the parsed response already has it removed). Its sha256 is the record id.
+ */
+function leafData(response: ProofResponse): Buffer {
+  return canonicalBytes(response.record);
 }
 
 function findBatch(batches: readonly BatchEntry[], ref: BatchReference): BatchEntry | undefined {
@@ -51,7 +59,7 @@ export function checkProofResponse(
   } catch (err) {
     return { result: fail('proof-response', err instanceof Error ? err.message : String(err)) };
   }
-  const derived = recordId(response.record);
+  const derived = sha256Hex(leafData(response));
   if (derived !== id) {
     return { result: fail('proof-response', `the record returned hashes to ${derived}, not ${id}`) };
   }
@@ -72,7 +80,7 @@ function checkProof(response: ProofResponse, batch: BatchEntry): CheckResult {
       `proof is for a tree of ${proof.size} leaves, the batch has ${batch.batch.count}`,
     );
   }
-  return verifyInclusion(batchLeafData(response.record), proof, batch.batch.root)
+  return verifyInclusion(leafData(response), proof, batch.batch.root)
     ? pass(
         'inclusion-proof',
         `leaf ${proof.index} of ${proof.size} leads to root ${batch.batch.root} on chain`,

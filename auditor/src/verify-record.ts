@@ -91,16 +91,22 @@ function checkSignature(record: ExchangeRecord, gateway: GatewayEntry | undefine
   }
 }
 
+/**
+ * The model must have been registered and active when the flow was observed, and still active
+ * when the record was committed (the chaincode's own rule); the verdict must follow from its
+ * thresholds.
+ */
 function checkModel(
-  record: ExchangeRecord,
+  entry: ExchangeEntry,
   history: readonly Versioned<ModelEntry>[],
 ): { results: CheckResult[]; model?: ModelEntry } {
+  const record = entry.record;
   const name = `${record.modelId}@${record.modelVersion}`;
   const relevant = history.filter(
     (v) => v.value.id === record.modelId && v.value.version === record.modelVersion,
   );
-  const version = versionAt(relevant, record.observedAt);
-  if (version === undefined) {
+  const observed = versionAt(relevant, record.observedAt);
+  if (observed === undefined) {
     return {
       results: [
         fail('model-approved', `${name} was not registered at ${record.observedAt}`),
@@ -108,11 +114,19 @@ function checkModel(
       ],
     };
   }
-  const model = version.value;
-  const approved =
-    model.status === 'active'
-      ? pass('model-approved', `${name} (${model.kind}, sha256 ${model.sha256.slice(0, 12)}…) active`)
-      : fail('model-approved', `${name} was ${model.status} at ${record.observedAt}`);
+  const model = observed.value;
+  const committed = versionAt(relevant, entry.recordedAt)?.value ?? model;
+  let approved: CheckResult;
+  if (model.status !== 'active') {
+    approved = fail('model-approved', `${name} was ${model.status} at ${record.observedAt}`);
+  } else if (committed.status !== 'active') {
+    approved = fail(
+      'model-approved',
+      `${name} was ${committed.status} when committed at ${entry.recordedAt}`,
+    );
+  } else {
+    approved = pass('model-approved', `${name} (${model.kind}, sha256 ${model.sha256.slice(0, 12)}…) active`);
+  }
   const expected = verdictFor(record.threatScore, model.thresholds);
   const thresholds = `suspicious ≥ ${model.thresholds.suspicious}, malicious ≥ ${model.thresholds.malicious}`;
   const verdict =
@@ -126,29 +140,33 @@ function checkModel(
 }
 
 /**
- * A version is citable from its creation until `policyGraceSeconds` after its successor was
- * written (the time gateways need to learn of the change).
+ * The chaincode's rule (policyInForce): the cited version was written before the observation and
+ * not superseded more than `policyGraceSeconds` before it (the time gateways need to learn of a
+ * new version).
  */
 function checkPolicyVersion(
-  entry: ExchangeEntry,
+  record: ExchangeRecord,
   history: readonly PolicyEntry[],
 ): { result: CheckResult; policy?: PolicyEntry } {
-  const { category, policyVersion } = entry.record;
+  const { category, policyVersion, observedAt } = record;
   const cited = history.find((p) => p.category === category && p.version === policyVersion);
   if (cited === undefined) {
     const known = history.map((p) => p.version).join(', ') || 'none';
     return { result: fail('policy-version', `${category} has no v${policyVersion} (versions: ${known})`) };
   }
-  if (cited.createdAt > entry.recordedAt) {
+  if (cited.createdAt > observedAt) {
     return {
-      result: fail('policy-version', `v${policyVersion} was written at ${cited.createdAt}, after the record`),
+      result: fail(
+        'policy-version',
+        `v${policyVersion} was written at ${cited.createdAt}, after ${observedAt}`,
+      ),
       policy: cited,
     };
   }
   const successor = history.find((p) => p.category === category && p.version === policyVersion + 1);
   if (successor !== undefined) {
     const citableUntil = addSeconds(successor.createdAt, LIMITS.policyGraceSeconds);
-    if (entry.recordedAt >= citableUntil) {
+    if (citableUntil <= observedAt) {
       return {
         result: fail(
           'policy-version',
@@ -159,7 +177,10 @@ function checkPolicyVersion(
     }
   }
   return {
-    result: pass('policy-version', `${category} v${policyVersion} written ${cited.createdAt}, in force`),
+    result: pass(
+      'policy-version',
+      `${category} v${policyVersion} written ${cited.createdAt}, in force at ${observedAt}`,
+    ),
     policy: cited,
   };
 }
@@ -209,8 +230,8 @@ export function verifyRecordEvidence(evidence: RecordEvidence): CheckResult[] {
   }
   const onChain = pass('record-on-chain', `committed ${entry.recordedAt} in transaction ${entry.txId}`);
   const gateway = gatewayAt(entry, evidence.gatewayHistory);
-  const model = checkModel(entry.record, evidence.modelHistory);
-  const policy = checkPolicyVersion(entry, evidence.policyHistory);
+  const model = checkModel(entry, evidence.modelHistory);
+  const policy = checkPolicyVersion(entry.record, evidence.policyHistory);
   return [
     onChain,
     checkFormat(entry),
