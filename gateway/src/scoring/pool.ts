@@ -271,6 +271,14 @@ export class ScoringPool {
     if (this.#closing) {
       return Promise.reject(new ScoringError('closed', 'the scoring pool is closed'));
     }
+    if (count > this.#o.maxQueuedRows) {
+      return Promise.reject(
+        new ScoringError(
+          'invalid-input',
+          `${count} rows in one call exceed maxQueuedRows (${this.#o.maxQueuedRows}); split the call`,
+        ),
+      );
+    }
     if (this.#queue.rows + count > this.#o.maxQueuedRows) {
       this.#stats.overloadRejections++;
       this.#stats.overloadRejectedRows += count;

@@ -157,6 +157,10 @@ describe('ScoringPool overload', () => {
       httpStatus: 503,
     });
     await expect(p.scoreMany([row(1), row(2)])).rejects.toMatchObject({ reason: 'overloaded' });
+    // A call that could never fit is a caller error, not overload.
+    await expect(p.scoreMany(Array.from({ length: 17 }, (_, i) => row(i)))).rejects.toMatchObject({
+      reason: 'invalid-input',
+    });
     expect(p.stats()).toMatchObject({ queuedRows: 16, overloadRejections: 2, overloadRejectedRows: 3 });
     // Closing with drain scores what was accepted.
     await p.close();
