@@ -59,9 +59,20 @@ make_package() {
 
 chaincode_process() { printf 'chaincode-%s' "$1"; }
 
+# stop_stale_chaincode_servers KEEP: stops chaincode servers left by an interrupted deploy.
+stop_stale_chaincode_servers() {
+  local name
+  for name in $(known_processes); do
+    case "$name" in
+      chaincode-*) [ "$name" = "$1" ] || stop_process "$name" ;;
+    esac
+  done
+}
+
 # start_chaincode_server SNAPSHOT PACKAGE_ID PORT SEQUENCE
 start_chaincode_server() {
   local snap="$1" package_id="$2" port="$3" sequence="$4" node_path
+  ! port_open "$port" || die "port $port of the chaincode server is already in use (see 'ss -ltnp')"
   node_path="$REPO_DIR/node_modules"
   [ ! -d "$REPO_DIR/chaincode/node_modules" ] || node_path="$REPO_DIR/chaincode/node_modules:$node_path"
   start_process "$(chaincode_process "$sequence")" "$LOG_DIR/chaincode-$sequence.log" env \
@@ -167,8 +178,10 @@ deploy_chaincode() {
   sequence=$((sequence + 1))
   version="${hash:0:12}"
   label="$(cfg chaincode.name)_${version}"
+  # The new server listens on the configured port the running one does not use.
   read -r -a ports <<<"$(cfg chaincode.ports)"
-  port="${ports[$(((sequence - 1) % 2))]}"
+  port="${ports[0]}"
+  if read_cc_state && [ "${CC_STATE[PORT]}" = "$port" ]; then port="${ports[1]}"; fi
   dir="$(cfg paths.chaincode)/seq-$sequence"
   rm -rf "$dir"
   mkdir -p "$dir"
@@ -184,7 +197,7 @@ deploy_chaincode() {
 
   step "Starting the chaincode server on $HOST:$port" "$LOG_DIR/chaincode-$sequence.log"
   if read_cc_state; then old_process="$(chaincode_process "${CC_STATE[SEQUENCE]}")"; fi
-  stop_process "$(chaincode_process "$sequence")"
+  stop_stale_chaincode_servers "$old_process"
   start_chaincode_server "$dir/code" "$package_id" "$port" "$sequence"
 
   step "Approving for ${PEER_ORGS[*]}" "$(cc_log)"

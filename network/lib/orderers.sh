@@ -27,6 +27,7 @@ start_orderer() {
     ORDERER_GENERAL_LOCALMSPID="$(cfg "orgs.$ORDERER_ORG.mspId")" \
     ORDERER_GENERAL_LOCALMSPDIR="$(cfg "$prefix.msp")" \
     ORDERER_GENERAL_BOOTSTRAPMETHOD=none \
+    ORDERER_GENERAL_KEEPALIVE_SERVERMININTERVAL="$(cfg keepaliveMinInterval)" \
     ORDERER_GENERAL_TLS_ENABLED=true \
     ORDERER_GENERAL_TLS_CERTIFICATE="$(cfg "$prefix.tls.cert")" \
     ORDERER_GENERAL_TLS_PRIVATEKEY="$(cfg "$prefix.tls.key")" \

@@ -13,6 +13,7 @@ start_peer() {
     FABRIC_LOGGING_SPEC="$(cfg fabric.logging)" \
     CORE_PEER_ID="$(cfg "$prefix.hostname")" \
     CORE_PEER_NETWORKID="$CHANNEL" \
+    CORE_PEER_KEEPALIVE_MININTERVAL="$(cfg keepaliveMinInterval)" \
     CORE_PEER_LISTENADDRESS="$address" \
     CORE_PEER_ADDRESS="$address" \
     CORE_PEER_CHAINCODELISTENADDRESS="$HOST:$(cfg "$prefix.chaincodePort")" \
