@@ -1,10 +1,12 @@
 import { isErrorCode, type ErrorCode } from '@cityledger/core';
 import type { OutboxKind } from './outbox-state';
 
-/** Chaincode functions the gateway calls, by outbox kind. */
+/** Chaincode functions (`<contract>:<function>`, see chaincode/README.md) the gateway calls, by outbox kind. */
 export const CHAINCODE_FUNCTIONS = {
-  exchange: 'recordExchange',
-  batch: 'anchorBatch',
+  exchange: 'exchange:recordExchange',
+  batch: 'exchange:anchorBatch',
+  /** Answers the caller's Fabric identity, which a gateway registration binds to. */
+  whoAmI: 'system:whoAmI',
 } as const;
 
 /** What a committed transaction's result says about the record. */

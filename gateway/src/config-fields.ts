@@ -138,3 +138,18 @@ export function strList(doc: string, defaultValue: readonly string[] | undefined
     (text) => (text.trim() === '' ? [] : text.split(',').map((s) => s.trim())),
   );
 }
+
+export function bool(doc: string, defaultValue: boolean | undefined): Field {
+  return new Field(
+    'boolean',
+    doc,
+    defaultValue,
+    (value, where) => {
+      if (typeof value !== 'boolean') {
+        throw configError(where, 'must be true or false');
+      }
+      return value;
+    },
+    (text) => (text === 'true' ? true : text === 'false' ? false : text),
+  );
+}

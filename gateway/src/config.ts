@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DATA_DEPARTMENTS, type DataDepartment } from '@cityledger/core';
-import { configError, Field, filePath, int, num, oneOf, str, strList } from './config-fields';
+import { CATEGORY, DATA_DEPARTMENTS, type DataDepartment } from '@cityledger/core';
+import { bool, configError, Field, filePath, int, num, oneOf, str, strList } from './config-fields';
+import { DEFAULT_MODEL_MANIFEST_PATH } from './features';
 
 /**
  * The gateway's one configuration: a JSON file plus `CITYLEDGER_GW_*` environment overrides, parsed
@@ -47,32 +48,16 @@ export interface GatewayConfig {
     readonly jitter: number;
     readonly flowAlertFunction: string | null;
   };
-  readonly models: {
-    readonly featureSpecSha256: string;
-    readonly classifier: {
-      readonly path: string;
-      readonly sha256: string;
-      readonly id: string;
-      readonly version: string;
-      readonly suspicious: number;
-      readonly malicious: number;
-    };
-    readonly anomaly: {
-      readonly path: string | null;
-      readonly sha256: string | null;
-      readonly threshold: number;
-    };
-  };
+  readonly models: { readonly manifestPath: string; readonly anomaly: boolean };
   readonly exchanges: { readonly threatWindowMs: number };
+  readonly policy: { readonly categories: readonly string[]; readonly maxStaleMs: number | null };
   readonly shutdown: { readonly drainMs: number };
 }
 
 const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
-const VERSION = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
 const FUNCTION = /^[A-Za-z][A-Za-z0-9_:]{0,63}$/;
-const SHA256 = /^[0-9a-f]{64}$/;
 const DAY_MS = 86_400_000;
 
 interface Schema {
@@ -162,33 +147,11 @@ export const CONFIG_SCHEMA: Schema = {
     ).nullable(),
   },
   models: {
-    featureSpecSha256: str(
-      "sha256 of the feature spec the models were registered with (refused if not this gateway's).",
-      undefined,
-      SHA256,
+    manifestPath: filePath(
+      'Model manifest (the local copy of the registry entries: ids, versions, files, sha256, thresholds).',
+      DEFAULT_MODEL_MANIFEST_PATH,
     ),
-    classifier: {
-      path: filePath('ONNX file of the flow classifier.', undefined),
-      sha256: str(
-        'sha256 of the classifier file, as registered (refused if the file differs).',
-        undefined,
-        SHA256,
-      ),
-      id: str('Registered model id of the classifier (cited in records).', undefined, SLUG),
-      version: str('Registered model version of the classifier.', undefined, VERSION),
-      suspicious: num('Classifier threshold for suspicious (as registered on chain).', undefined, 0, 1),
-      malicious: num('Classifier threshold for malicious (as registered on chain).', undefined, 0, 1),
-    },
-    anomaly: {
-      path: filePath('ONNX file of the anomaly model; null = none.', undefined).nullable(),
-      sha256: str('sha256 of the anomaly model file; required with a path.', undefined, SHA256).nullable(),
-      threshold: num(
-        'Anomaly score at or above which a flow is at least suspicious.',
-        Number.MAX_VALUE,
-        0,
-        Number.MAX_VALUE,
-      ),
-    },
+    anomaly: bool("Also run the manifest's anomaly model, when it has one.", true),
   },
   exchanges: {
     threatWindowMs: int(
@@ -197,6 +160,19 @@ export const CONFIG_SCHEMA: Schema = {
       0,
       DAY_MS,
     ),
+  },
+  policy: {
+    categories: strList(
+      'Categories whose policy is loaded at every start (others arrive by chaincode events).',
+      [],
+      CATEGORY,
+    ),
+    maxStaleMs: int(
+      'Deny every exchange when policy events have been unreachable this long, ms; null = keep the last known policies.',
+      undefined,
+      1_000,
+      30 * DAY_MS,
+    ).nullable(),
   },
   shutdown: {
     drainMs: int(
@@ -282,16 +258,8 @@ function setPath(value: Record<string, unknown>, p: readonly string[], item: unk
 }
 
 function checkRules(config: GatewayConfig): void {
-  const c = config.models.classifier;
-  if (c.suspicious >= c.malicious) {
-    throw configError('models.classifier.suspicious', 'must be below models.classifier.malicious');
-  }
   if (config.submit.initialBackoffMs > config.submit.maxBackoffMs) {
     throw configError('submit.initialBackoffMs', 'must not exceed submit.maxBackoffMs');
-  }
-  const a = config.models.anomaly;
-  if ((a.path === null) !== (a.sha256 === null)) {
-    throw configError('models.anomaly', 'needs both path and sha256, or neither');
   }
   if (config.scoring.microBatchSize > config.scoring.maxQueuedFlows) {
     throw configError('scoring.microBatchSize', 'must not exceed scoring.maxQueuedFlows');

@@ -1,10 +1,16 @@
 import { type Committed, type ConnectionProfile, type Deadlines, LedgerClient } from '@cityledger/client';
+import type { ChaincodeEvent, Checkpoint, CloseableAsyncIterable } from '@hyperledger/fabric-gateway';
 import { CityLedgerError } from '@cityledger/core';
 import type { LedgerQueryPort } from './ledger-port';
 
+export type EventsFrom = { checkpoint?: Checkpoint; startBlock?: bigint };
+
 export interface NamedPeerClient {
   readonly peer: string;
-  readonly client: LedgerQueryPort & { close(): void };
+  readonly client: LedgerQueryPort & {
+    close(): void;
+    chaincodeEvents?(from?: EventsFrom): Promise<CloseableAsyncIterable<ChaincodeEvent>>;
+  };
 }
 
 /**
@@ -65,7 +71,17 @@ export class FailoverLedger implements LedgerQueryPort {
     return this.#call((c) => c.evaluate(fn, args));
   }
 
-  async #call<T>(call: (client: LedgerQueryPort) => Promise<T>): Promise<T> {
+  /** Chaincode events from the current peer (the policy cache reconnects through here). */
+  async chaincodeEvents(from: EventsFrom = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
+    return this.#call((client) => {
+      if (client.chaincodeEvents === undefined) {
+        throw new CityLedgerError('INTERNAL', 'this peer client does not stream events');
+      }
+      return client.chaincodeEvents(from);
+    });
+  }
+
+  async #call<T>(call: (client: NamedPeerClient['client']) => Promise<T>): Promise<T> {
     const index = this.#current;
     try {
       return await call((this.#peers[index] as NamedPeerClient).client);

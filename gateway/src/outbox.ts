@@ -251,6 +251,20 @@ export class Outbox {
     return this.#counts.pending + this.#counts.submitting;
   }
 
+  /** Unsettled rows of the given kinds, read from the database. */
+  unsettledOf(kinds: readonly OutboxKind[]): number {
+    if (kinds.length === 0) {
+      return 0;
+    }
+    const row = this.#db
+      .prepare<
+        unknown[],
+        { n: number }
+      >(`SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'submitting') AND kind IN (${kinds.map(() => '?').join(', ')})`)
+      .get(...kinds);
+    return row?.n ?? 0;
+  }
+
   /** Earliest `due_at` of a pending row of the given kinds, or undefined. */
   nextDueAt(kinds: readonly OutboxKind[]): number | undefined {
     if (kinds.length === 0) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CityLedgerError } from '@cityledger/core';
 import { Field } from '../../../../gateway/src/config-fields';
 import { CONFIG_SCHEMA, configFields, loadConfig } from '../../../../gateway/src/config';
+import { DEFAULT_MODEL_MANIFEST_PATH } from '../../../../gateway/src/features';
 import { tempDir } from './helpers';
 
 function minimal(): Record<string, unknown> {
@@ -11,17 +12,6 @@ function minimal(): Record<string, unknown> {
     department: 'transport',
     attestationKeyPath: 'keys/attestation.pem',
     fabric: { profilePath: '/abs/connections/transport.json' },
-    models: {
-      featureSpecSha256: 'a'.repeat(64),
-      classifier: {
-        path: 'models/flow-classifier.onnx',
-        sha256: 'b'.repeat(64),
-        id: 'flow-classifier',
-        version: '1.0.0',
-        suspicious: 0.4,
-        malicious: 0.9,
-      },
-    },
   };
 }
 
@@ -55,7 +45,7 @@ describe('loadConfig', () => {
     expect(config.fabric.identity).toBe('gateway');
     expect(config.fabric.peers).toEqual([]);
     expect(config.submit.flowAlertFunction).toBeNull();
-    expect(config.models.anomaly.path).toBeNull();
+    expect(config.models).toEqual({ manifestPath: DEFAULT_MODEL_MANIFEST_PATH, anomaly: true });
     expect(config.attestationKeyPath).toBe(path.join(tmp.dir, 'keys/attestation.pem'));
     expect(config.dataDir).toBe(path.join(tmp.dir, 'data'));
     expect(config.fabric.profilePath).toBe('/abs/connections/transport.json');
@@ -87,6 +77,7 @@ describe('loadConfig', () => {
     ],
     ['an id that is not a slug', { gatewayId: 'Transport GW' }, 'gatewayId must match'],
     ['a string for a number', { submit: { jitter: '0.5' } }, 'submit.jitter must be a number from 0 to 1'],
+    ['a string for a boolean', { models: { anomaly: 'yes' } }, 'models.anomaly must be true or false'],
     ['a section that is not an object', { http: 8080 }, 'http must be an object'],
   ])('rejects %s', (_what, patch, message) => {
     const err = failure(() => loadConfig({}, file({ ...minimal(), ...patch })));
@@ -94,18 +85,13 @@ describe('loadConfig', () => {
   });
 
   it('checks rules across fields', () => {
-    const base = minimal();
-    const baseModels = base.models as { classifier: object };
-    const models = {
-      ...baseModels,
-      classifier: { ...baseModels.classifier, suspicious: 0.9, malicious: 0.4 },
-    };
-    expect(failure(() => loadConfig({}, file({ ...base, models }))).message).toContain(
-      'models.classifier.suspicious must be below models.classifier.malicious',
-    );
     const submit = { initialBackoffMs: 5_000, maxBackoffMs: 1_000 };
-    expect(failure(() => loadConfig({}, file({ ...base, submit }))).message).toContain(
-      'submit.initialBackoffMs',
+    expect(failure(() => loadConfig({}, file({ ...minimal(), submit }))).message).toContain(
+      'submit.initialBackoffMs must not exceed submit.maxBackoffMs',
+    );
+    const scoring = { microBatchSize: 500, maxQueuedFlows: 100 };
+    expect(failure(() => loadConfig({}, file({ ...minimal(), scoring }))).message).toContain(
+      'scoring.microBatchSize',
     );
   });
 
@@ -124,7 +110,7 @@ describe('loadConfig', () => {
         CITYLEDGER_GW_HTTP__PORT: '9090',
         CITYLEDGER_GW_FABRIC__PEERS: 'peer0.transport, peer1.transport',
         CITYLEDGER_GW_SUBMIT__FLOW_ALERT_FUNCTION: 'recordFlowAlert',
-        CITYLEDGER_GW_MODELS__CLASSIFIER__MALICIOUS: '0.95',
+        CITYLEDGER_GW_MODELS__ANOMALY: 'false',
         CITYLEDGER_GW_GATEWAY_ID: 'transport-gw-2',
       },
       file({ ...minimal(), http: { port: 8000 } }),
@@ -132,7 +118,7 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(9090);
     expect(config.fabric.peers).toEqual(['peer0.transport', 'peer1.transport']);
     expect(config.submit.flowAlertFunction).toBe('recordFlowAlert');
-    expect(config.models.classifier.malicious).toBe(0.95);
+    expect(config.models.anomaly).toBe(false);
     expect(config.gatewayId).toBe('transport-gw-2');
   });
 
@@ -159,13 +145,7 @@ describe('loadConfig', () => {
       CITYLEDGER_GW_DEPARTMENT: 'energy',
       CITYLEDGER_GW_ATTESTATION_KEY_PATH: '/keys/a.pem',
       CITYLEDGER_GW_FABRIC__PROFILE_PATH: '/c/energy.json',
-      CITYLEDGER_GW_MODELS__FEATURE_SPEC_SHA256: 'c'.repeat(64),
-      CITYLEDGER_GW_MODELS__CLASSIFIER__PATH: '/m/c.onnx',
-      CITYLEDGER_GW_MODELS__CLASSIFIER__SHA256: 'd'.repeat(64),
-      CITYLEDGER_GW_MODELS__CLASSIFIER__ID: 'flow-classifier',
-      CITYLEDGER_GW_MODELS__CLASSIFIER__VERSION: '1.0.0',
-      CITYLEDGER_GW_MODELS__CLASSIFIER__SUSPICIOUS: '0.3',
-      CITYLEDGER_GW_MODELS__CLASSIFIER__MALICIOUS: '0.8',
+      CITYLEDGER_GW_MODELS__MANIFEST_PATH: '/m/manifest.json',
     });
     expect(envOnly.department).toBe('energy');
     expect(envOnly.attestationKeyPath).toBe('/keys/a.pem');

@@ -1,0 +1,164 @@
+import { canonicalJson, CityLedgerError } from '@cityledger/core';
+import { type AttestationSigner, attest } from './attestation-signer';
+import type { BenignLog } from './benign-log';
+import type { Clock } from './clock';
+import type { Db } from './db';
+import type { BiFlow } from './flow/biflow';
+import {
+  type FlowRecordContext,
+  flowRecordContent,
+  flowRecordId,
+  type FlowRecordContent,
+} from './flow-record';
+import type { Logger } from './logger';
+import type { GatewayMetrics } from './metrics';
+import type { NewOutboxRow, Outbox } from './outbox';
+import type { Scorer, Scores } from './ports';
+import type { ThreatBoard } from './threat-board';
+
+export interface FlowIntakeOptions {
+  readonly scorer: Scorer;
+  readonly db: Db;
+  readonly outbox: Outbox;
+  readonly benignLog: BenignLog;
+  readonly signer: AttestationSigner;
+  readonly threats: ThreatBoard;
+  readonly clock: Clock;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly context: FlowRecordContext;
+  /** Flows handed to the scorer per call (the scorer micro-batches further). */
+  readonly chunkSize: number;
+  /** Flows accepted but not yet stored; beyond it, new flows are dropped and counted. */
+  readonly maxInFlight: number;
+  /** Called after records were stored (wakes the submitter). */
+  readonly onStored?: () => void;
+}
+
+/** What happened to the flows handed in so far. */
+export interface FlowIntakeStats {
+  readonly received: number;
+  readonly scored: number;
+  readonly dropped: number;
+  readonly benign: number;
+  readonly suspicious: number;
+  readonly malicious: number;
+  readonly inFlight: number;
+}
+
+/**
+ * From decoded flows to stored records: scores flows in chunks (the scorer runs in worker threads,
+ * so this never blocks intake), notes each source host's score for exchange decisions, and stores
+ * the records of a chunk in one transaction: suspicious and malicious flows as signed `flow-alert`
+ * rows of the outbox, benign ones in the local log that batches anchor. Overload is counted, never
+ * silent: flows beyond `maxInFlight`, or refused by the scorer, are dropped with a reason.
+ */
+export class FlowIntake {
+  readonly #o: FlowIntakeOptions;
+  readonly #pending = new Set<Promise<void>>();
+  readonly #waiters: (() => void)[] = [];
+  #inFlight = 0;
+  readonly #stats = { received: 0, scored: 0, dropped: 0, benign: 0, suspicious: 0, malicious: 0 };
+
+  constructor(options: FlowIntakeOptions) {
+    this.#o = options;
+  }
+
+  stats(): FlowIntakeStats {
+    return { ...this.#stats, inFlight: this.#inFlight };
+  }
+
+  /**
+   * Takes a batch of flows. Resolves once there is room for more (so a collector that awaits it
+   * slows down instead of queueing without bound); the flows themselves are stored in the background.
+   */
+  ingest(flows: readonly BiFlow[]): Promise<void> {
+    const { metrics, chunkSize, maxInFlight } = this.#o;
+    this.#stats.received += flows.length;
+    metrics.flowsDecoded.inc(flows.length);
+    const room = Math.max(0, maxInFlight - this.#inFlight);
+    if (room < flows.length) {
+      this.#drop(flows.length - room, 'overload');
+    }
+    const taken = flows.slice(0, room);
+    for (let i = 0; i < taken.length; i += chunkSize) {
+      this.#track(this.#process(taken.slice(i, i + chunkSize)));
+    }
+    return this.#inFlight < maxInFlight / 2
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Waits until every flow handed in so far is stored or dropped. */
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) {
+      await Promise.allSettled([...this.#pending]);
+    }
+  }
+
+  #track(task: Promise<void>): void {
+    this.#pending.add(task);
+    void task.finally(() => {
+      this.#pending.delete(task);
+      if (this.#inFlight < this.#o.maxInFlight / 2) {
+        for (const wake of this.#waiters.splice(0)) {
+          wake();
+        }
+      }
+    });
+  }
+
+  #drop(n: number, reason: string): void {
+    this.#stats.dropped += n;
+    this.#o.metrics.flowsDropped.inc({ reason }, n);
+  }
+
+  async #process(flows: readonly BiFlow[]): Promise<void> {
+    this.#inFlight += flows.length;
+    try {
+      const scores = await this.#o.scorer.score(flows);
+      await this.#store(flows, scores);
+    } catch (err) {
+      const reason = err instanceof CityLedgerError && err.transient ? 'scoring-unavailable' : 'failed';
+      this.#drop(flows.length, reason);
+      this.#o.logger.warn({ err, flows: flows.length, reason }, 'flows dropped');
+    } finally {
+      this.#inFlight -= flows.length;
+    }
+  }
+
+  async #store(flows: readonly BiFlow[], scores: readonly Scores[]): Promise<void> {
+    const { clock, context, threats, metrics, signer } = this.#o;
+    const now = clock.now();
+    const benign: FlowRecordContent[] = [];
+    const alerts: NewOutboxRow[] = [];
+    for (const [i, flow] of flows.entries()) {
+      const score = scores[i] as Scores;
+      const content = flowRecordContent(context, flow, score, now);
+      threats.note(flow.srcAddr, content.threatScore, now);
+      metrics.verdicts.inc({ verdict: score.verdict });
+      this.#stats[score.verdict] += 1;
+      if (score.verdict === 'benign') {
+        benign.push(content);
+      } else {
+        const signature = await attest(signer, 'record', content);
+        alerts.push({
+          id: flowRecordId(content),
+          kind: 'flow-alert',
+          payload: canonicalJson({ ...content, signature }),
+        });
+      }
+    }
+    this.#o.db.transaction(() => {
+      this.#o.benignLog.append(benign);
+      this.#o.outbox.accept(alerts);
+    })();
+    this.#stats.scored += flows.length;
+    metrics.flowsScored.inc(flows.length);
+    metrics.benignLogged.inc(benign.length);
+    metrics.recordsAccepted.inc({ kind: 'flow-alert' }, alerts.length);
+    if (alerts.length > 0 || benign.length > 0) {
+      this.#o.onStored?.();
+    }
+  }
+}
