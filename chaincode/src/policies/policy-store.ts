@@ -46,7 +46,8 @@ export async function getPolicyVersion(
 
 /**
  * The policy version a record cites, if it was in force when the record was observed: written
- * before `observedAt`, and not superseded more than LIMITS.policyGraceSeconds before it (gateways
+ * before `observedAt` (give or take LIMITS.maxClockSkewSeconds between the writer's and the gateway's
+ * clocks), and not superseded more than LIMITS.policyGraceSeconds before it (gateways
  * need time to learn of a new version). POLICY_NOT_IN_FORCE otherwise; NOT_FOUND if no policy exists.
  */
 export async function policyInForce(
@@ -66,7 +67,7 @@ export async function policyInForce(
     );
   }
   const entry = await getPolicyVersion(ctx, category, version, head);
-  if (entry.createdAt > observedAt) {
+  if (entry.createdAt > addSeconds(observedAt, LIMITS.maxClockSkewSeconds)) {
     throw new CityLedgerError(
       'POLICY_NOT_IN_FORCE',
       `${category} v${version} was written after ${observedAt}`,

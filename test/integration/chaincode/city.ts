@@ -26,7 +26,7 @@ export interface City {
   readonly model: ModelSpec;
   readonly category: string;
   readonly policy: PolicyEntry;
-  /** A signed record of this city, observed a second ago unless overridden. */
+  /** A signed record of this city, observed now unless overridden. */
   sign(overrides?: Partial<ExchangeContent>): ExchangeRecord;
   submit(record: ExchangeRecord, transient?: Record<string, string>): Promise<ExchangeOutcome>;
 }
@@ -84,7 +84,7 @@ export async function buildCity(pool: ClientPool, department: DataDepartment = '
       purpose: 'emergency-planning',
       payloadSha256: sha256Hex(randomBytes(16)),
       payloadSize: 1024,
-      observedAt: new Date(Date.now() - 1_000).toISOString(),
+      observedAt: new Date().toISOString(),
       threatScore: 0.1,
       verdict: 'benign',
       modelId: model.id,
