@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { BiFlow } from './flow/biflow';
 import { createFlowCollector } from './flow/collector';
 import { replayCaptureFile } from './flow/replay';
+import { softflowdArgs } from './flow/softflowd';
 import { readFlowFile } from './flow-file';
 import type { OutboxKind, OutboxState } from './outbox-state';
 import type { GatewayService } from './service';
@@ -91,27 +92,34 @@ async function feedSoftflowd(service: GatewayService, o: ReplayOptions): Promise
   });
   const { port } = await collector.start();
   try {
-    const args = ['-d', '-r', o.file, '-n', `127.0.0.1:${port}`, '-v', String(o.softflowdVersion ?? 10)];
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(o.softflowdPath ?? 'softflowd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        if (code === 0) {
-          resolve();
-        } else {
-          reject(new Error(`softflowd exited with ${code}: ${stderr.trim().slice(-500)}`));
-        }
-      });
-    });
+    const options = { capture: o.file, host: '127.0.0.1', port, version: o.softflowdVersion ?? 10 } as const;
+    await runProcess(o.softflowdPath ?? 'softflowd', softflowdArgs(options, o.file));
     // The last datagrams may still be in the socket buffer.
     await new Promise((resolve) => setTimeout(resolve, 200));
   } finally {
     await collector.stop();
   }
+}
+
+/** Runs a program to its end; rejects with the tail of its output unless it exits 0. */
+function runProcess(binary: string, args: readonly string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-2_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) {
+        resolve();
+      } else {
+        reject(new Error(`${binary} exited with ${code}: ${output.trim().slice(-500)}`));
+      }
+    });
+  });
 }
 
 async function feedExported(service: GatewayService, o: ReplayOptions): Promise<void> {

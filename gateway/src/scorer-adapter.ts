@@ -1,8 +1,8 @@
 import type { GatewayConfig } from './config';
-import { extractFeatures, FEATURE_COUNT, FEATURE_SPEC_SHA256, type ModelManifest } from './features';
+import { extractFeatures, type ModelManifest } from './features';
 import type { BiFlow } from './flow/biflow';
 import type { Scorer, Scores } from './ports';
-import { ScoringPool, type ScoringPoolOptions } from './scoring';
+import { ScoringPool, type ScoringPoolOptions, scoringModelsFromManifest } from './scoring';
 
 /** The model that records cite: the classifier (its thresholds give the recorded verdict). */
 export interface CitedModel {
@@ -20,25 +20,13 @@ export function citedModel(manifest: ModelManifest): CitedModel {
   };
 }
 
-/** Scoring pool options from the model manifest and the configuration. */
+/** Scoring pool options from the model manifest (scoring's own mapping) and the configuration. */
 export function scoringPoolOptions(manifest: ModelManifest, config: GatewayConfig): ScoringPoolOptions {
-  const { classifier, anomaly, thresholds } = manifest;
-  const useAnomaly = config.models.anomaly && anomaly !== undefined && thresholds.anomaly !== undefined;
+  const models = scoringModelsFromManifest(manifest);
+  const { anomaly: _anomalyModel, ...withoutAnomaly } = models;
+  const { anomaly: _anomalyThreshold, ...classifierOnly } = models.thresholds;
   return {
-    classifier: {
-      path: classifier.file,
-      sha256: classifier.sha256,
-      featureSpecSha256: classifier.specSha256,
-    },
-    ...(useAnomaly
-      ? { anomaly: { path: anomaly.file, sha256: anomaly.sha256, featureSpecSha256: anomaly.specSha256 } }
-      : {}),
-    featureSpecSha256: FEATURE_SPEC_SHA256,
-    featureCount: FEATURE_COUNT,
-    thresholds: {
-      classifier: { suspicious: thresholds.suspicious, malicious: thresholds.malicious },
-      ...(useAnomaly ? { anomaly: thresholds.anomaly } : {}),
-    },
+    ...(config.models.anomaly ? models : { ...withoutAnomaly, thresholds: classifierOnly }),
     workers: config.scoring.workers,
     maxBatch: config.scoring.microBatchSize,
     maxWaitMs: config.scoring.maxWaitMs,

@@ -59,7 +59,9 @@ class ClosableLedger extends FakeLedger {
 
 describe('GatewayService', () => {
   const tmp = tempDir();
-  afterAll(() => { tmp.remove(); });
+  afterAll(() => {
+    tmp.remove();
+  });
   let n = 0;
 
   function config(overrides: Record<string, unknown> = {}): GatewayConfig {
