@@ -225,6 +225,10 @@ describe('recordExchange: rejections', () => {
       'POLICY_NOT_IN_FORCE',
       /written after/,
     );
+    const skew = await world.record(
+      world.sign({ policyVersion: 2, decision: 'deny', observedAt: '2026-03-01T08:55:00.000Z' }),
+    );
+    expect(outcome(skew).accepted).toBe(true);
     const grace = await world.record(
       world.sign({ policyVersion: 1, observedAt: '2026-03-01T09:04:59.999Z' }),
     );
