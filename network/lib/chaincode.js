@@ -32,7 +32,9 @@ function packageFiles(dir) {
   const files = ['package.json'];
   const walk = (rel) => {
     const abs = path.join(dir, rel);
-    for (const entry of fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of fs
+      .readdirSync(abs, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const child = path.join(rel, entry.name);
       if (entry.isDirectory()) walk(child);
       else if (entry.isFile() && !entry.name.endsWith('.tsbuildinfo')) files.push(child);
@@ -59,7 +61,8 @@ function hash(config) {
 // it requires. Third-party packages still resolve from the repository's node_modules.
 function snapshot(config, dest) {
   for (const [name, dir] of sources(config)) {
-    const target = name === 'chaincode' ? path.join(dest, 'chaincode') : path.join(dest, 'node_modules', name);
+    const target =
+      name === 'chaincode' ? path.join(dest, 'chaincode') : path.join(dest, 'node_modules', name);
     for (const rel of packageFiles(dir)) {
       fs.mkdirSync(path.dirname(path.join(target, rel)), { recursive: true });
       fs.copyFileSync(path.join(dir, rel), path.join(target, rel));

@@ -77,7 +77,8 @@ function validate(config) {
   }
   if (!config.orgs[config.chaincode.runsIn]) fail(`chaincode.runsIn names unknown org`);
   config.chaincode.ports.forEach((p, i) => claim(p, `chaincode.ports[${i}]`));
-  if (config.chaincode.ports.length !== 2) fail('chaincode.ports needs two ports (old and new server overlap during a redeploy)');
+  if (config.chaincode.ports.length !== 2)
+    fail('chaincode.ports needs two ports (old and new server overlap during a redeploy)');
 }
 
 // Host names and the on-disk layout of the data directory (documented in network/README.md).
@@ -105,7 +106,10 @@ function derive(config, repo, networkDir) {
     chaincode: path.join(data, 'chaincode'),
     genesisBlock: path.join(data, 'channel', `${config.channel}.block`),
   };
-  const tlsPair = (dir, base) => ({ cert: path.join(dir, `${base}.crt`), key: path.join(dir, `${base}.key`) });
+  const tlsPair = (dir, base) => ({
+    cert: path.join(dir, `${base}.crt`),
+    key: path.join(dir, `${base}.key`),
+  });
   for (const [key, org] of Object.entries(config.orgs)) {
     const dir = path.join(crypto, key);
     org.paths = {

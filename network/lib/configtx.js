@@ -51,7 +51,7 @@ function smartBft(bft, maxMessageCount) {
     LeaderHeartbeatTimeout: bft.leaderHeartbeatTimeout,
     LeaderHeartbeatCount: 10,
     CollectTimeout: '1s',
-    SyncOnStart: false,
+    SyncOnStart: true,
     SpeedUpViewChange: false,
   };
 }

@@ -21,7 +21,7 @@ start_orderer() {
   mkdir -p "$data"
   start_process "$name" "$(orderer_log "$name")" env \
     FABRIC_CFG_PATH="$FABRIC_CONFIG" \
-    FABRIC_LOGGING_SPEC="$(cfg fabric.logging)" \
+    FABRIC_LOGGING_SPEC="$(cfg fabric.ordererLogging)" \
     ORDERER_GENERAL_LISTENADDRESS="$HOST" \
     ORDERER_GENERAL_LISTENPORT="$(cfg "$prefix.port")" \
     ORDERER_GENERAL_LOCALMSPID="$(cfg "orgs.$ORDERER_ORG.mspId")" \

@@ -43,7 +43,7 @@ cmd_status() {
   fi
   read_cc_state || true
   say "CityLedger network in $DATA_DIR"
-  say "  channel '$CHANNEL', ordering $(cfg ordering.type) (${ORDERERS[*]}), host $HOST"
+  say "  channel: $CHANNEL   ordering: $(cfg ordering.type) (${ORDERERS[*]})   host: $HOST   mutual TLS: $(cfg mutualTls)"
   printf '%-20s %-8s %-9s %-8s %-28s %s\n' PROCESS PID STATE RSS_MB PORTS HEIGHT
   local -a names=()
   mapfile -t names < <(node_processes)
