@@ -23,16 +23,43 @@ function load(networkDir) {
   return config;
 }
 
+// Environment overrides. CITYLEDGER_ORDERING, CITYLEDGER_MUTUAL_TLS and
+// CITYLEDGER_PORT_OFFSET shape a network when it is created; `up` records them in
+// <data>/state/settings.json, and from then on the recorded values apply to every command
+// on that data directory (a running network cannot change them).
 function applyEnvironment(config, repo) {
   const env = process.env;
-  if (env.CITYLEDGER_ORDERING) config.ordering.type = env.CITYLEDGER_ORDERING;
-  if (env.CITYLEDGER_MUTUAL_TLS) config.mutualTls = env.CITYLEDGER_MUTUAL_TLS === '1';
   const dataDir = env.CITYLEDGER_DATA_DIR || config.dataDir;
   config.dataDir = path.resolve(repo, dataDir);
   config.fabricHome = path.resolve(
     env.CITYLEDGER_FABRIC_HOME ||
       path.join(os.homedir(), '.cache', 'cityledger', `fabric-${config.fabric.version}`),
   );
+  const settings = {
+    ordering: env.CITYLEDGER_ORDERING || config.ordering.type,
+    mutualTls: env.CITYLEDGER_MUTUAL_TLS ? env.CITYLEDGER_MUTUAL_TLS === '1' : config.mutualTls,
+    portOffset: Number(env.CITYLEDGER_PORT_OFFSET || 0),
+  };
+  const recorded = path.join(config.dataDir, 'state', 'settings.json');
+  if (fs.existsSync(recorded)) Object.assign(settings, JSON.parse(fs.readFileSync(recorded, 'utf8')));
+  config.ordering.type = settings.ordering;
+  config.mutualTls = settings.mutualTls;
+  // Shifts every port, so that a second network (other data directory) can run alongside.
+  if (!Number.isInteger(settings.portOffset)) fail('CITYLEDGER_PORT_OFFSET must be an integer');
+  config.portOffset = settings.portOffset;
+  if (settings.portOffset !== 0) shiftPorts(config, settings.portOffset);
+}
+
+function shiftPorts(config, offset) {
+  const shift = (obj) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (/^(port|adminPort|operationsPort|chaincodePort)$/.test(k)) obj[k] = v + offset;
+      else if (v !== null && typeof v === 'object' && !Array.isArray(v)) shift(v);
+    }
+  };
+  shift(config.orderers);
+  shift(config.orgs);
+  config.chaincode.ports = config.chaincode.ports.map((p) => p + offset);
 }
 
 function validate(config) {

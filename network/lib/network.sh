@@ -109,9 +109,13 @@ fresh_up() {
   step "Preparing $DATA_DIR"
   stop_all
   wipe_data_dir
+  # Settings recorded by a previous network no longer apply: read the configuration afresh.
+  load_config
   check_ports_free
   mkdir -p "$DATA_DIR" "$LOG_DIR/setup" "$STATE_DIR"
   date -u +%FT%TZ >"$(marker_file)"
+  printf '{ "ordering": "%s", "mutualTls": %s, "portOffset": %s }\n' \
+    "$(cfg ordering.type)" "$(cfg mutualTls)" "$(cfg portOffset)" >"$STATE_DIR/settings.json"
 
   step "Starting the CAs: ${ALL_ORGS[*]}" "$LOG_DIR/ca-<org>.log"
   for org in "${ALL_ORGS[@]}"; do start_ca "$org"; done

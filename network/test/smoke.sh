@@ -33,7 +33,8 @@ fail() {
   failures=$((failures + 1))
 }
 
-# as_identity ORG NAME PEER_ORG ARGS...: the peer CLI as identity NAME of ORG on PEER_ORG's peer.
+# as_identity ORG NAME PEER_ORG ARGS...: the peer CLI as identity NAME of ORG on PEER_ORG's
+# peer (with ORG's TLS client certificate when the network uses mutual TLS).
 as_identity() {
   local org="$1" name="$2" peer_org="$3"
   shift 3
@@ -43,6 +44,9 @@ as_identity() {
     CORE_PEER_ADDRESS="$HOST:$(cfg "orgs.$peer_org.peer.port")" \
     CORE_PEER_TLS_ENABLED=true \
     CORE_PEER_TLS_ROOTCERT_FILE="$(cfg "orgs.$peer_org.paths.caCert")" \
+    CORE_PEER_TLS_CLIENTAUTHREQUIRED="$(cfg mutualTls)" \
+    CORE_PEER_TLS_CLIENTCERT_FILE="${CFG[orgs.$org.identities.admin.tls.cert]:-}" \
+    CORE_PEER_TLS_CLIENTKEY_FILE="${CFG[orgs.$org.identities.admin.tls.key]:-}" \
     "$FABRIC_BIN/peer" "$@"
 }
 
