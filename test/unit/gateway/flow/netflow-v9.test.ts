@@ -191,7 +191,7 @@ describe('NetFlow v9 decoding', () => {
     expect(r.approximateTimes).toBe(1);
   });
 
-  it('rejects unusable templates: low id, wrong address length, zero-length records', () => {
+  it('rejects unusable templates: low id, field lengths their type does not allow, zero-length records', () => {
     const cache = new TemplateCache();
     const packet = v9Packet({}, [
       set(0, [
@@ -199,6 +199,7 @@ describe('NetFlow v9 decoding', () => {
         v9TemplateRecord(256, [{ id: 8, length: 3 }]),
         v9TemplateRecord(257, [{ id: 999, length: 0 }]),
         v9TemplateRecord(258, [{ id: 1, length: 9 }]),
+        v9TemplateRecord(259, [{ id: 7, length: 4 }]),
       ]),
     ]);
     const r = decodePacket(packet, EXPORTER, cache, NOW);
@@ -207,6 +208,8 @@ describe('NetFlow v9 decoding', () => {
       { cause: 'BAD_TEMPLATE', detail: 'template 256: sourceIPv4Address with length 3' },
       { cause: 'BAD_TEMPLATE', detail: 'template 257: every field has length 0' },
       { cause: 'BAD_TEMPLATE', detail: 'template 258: octetDeltaCount with length 9' },
+      // Found by the fuzzer: a 4-byte port field would give ports above 65535.
+      { cause: 'BAD_TEMPLATE', detail: 'template 259: sourceTransportPort with length 4' },
     ]);
     expect(cache.stats().templates).toBe(0);
   });
