@@ -154,7 +154,8 @@ function checkPolicyVersion(
     const known = history.map((p) => p.version).join(', ') || 'none';
     return { result: fail('policy-version', `${category} has no v${policyVersion} (versions: ${known})`) };
   }
-  if (cited.createdAt > observedAt) {
+  // Written before the observation, give or take the tolerated skew between the two clocks.
+  if (cited.createdAt > addSeconds(observedAt, LIMITS.maxClockSkewSeconds)) {
     return {
       result: fail(
         'policy-version',

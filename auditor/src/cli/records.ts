@@ -65,7 +65,7 @@ export async function listRecords(
   options: { pageSize: number; limit: number; bookmark?: string },
   write: (entry: ExchangeEntry) => void,
 ): Promise<{ count: number; bookmark: string }> {
-  const plan = planQuery(filters, options.pageSize, options.bookmark);
+  const plan = planQuery(filters, Math.min(options.pageSize, options.limit), options.bookmark);
   let count = 0;
   for await (const page of reader.recordPages(plan.query)) {
     for (const entry of page.items) {
