@@ -1,6 +1,5 @@
 import {
   addSeconds,
-  canonicalBytes,
   CityLedgerError,
   decide,
   type DenyReason,
@@ -13,12 +12,7 @@ import {
   type MismatchIncident,
   parseExchangeRecord,
   parseJsonArgument,
-  parsePersonalData,
-  type PersonalData,
-  personalDataHash,
-  privateCollection,
   recordId,
-  TRANSIENT_PERSONAL_DATA,
   verdictFor,
   verifyAttestation,
 } from '@cityledger/core';
@@ -31,41 +25,23 @@ import { requireApprovedModel } from '../models/model-store';
 import { policyInForce } from '../policies/policy-store';
 import { indexIncident, indexRecord } from './indexes';
 
-/** Reads the optional personal data from the transient map and checks it against the record. */
-export function readPersonalData(ctx: Context, record: ExchangeRecord): PersonalData | undefined {
-  const transient = ctx.stub.getTransient();
-  for (const name of transient.keys()) {
-    if (name !== TRANSIENT_PERSONAL_DATA) {
-      throw new CityLedgerError('INVALID_ARGUMENT', `transient field ${name} is not allowed`);
-    }
+/**
+ * recordExchange takes no transient data: personal data follows in `privacy:putPersonalData`, a
+ * transaction that writes only the private collection, so that only the data owner's peers (the
+ * collection's members) ever receive it.
+ */
+function refuseTransient(ctx: Context): void {
+  const names = [...ctx.stub.getTransient().keys()];
+  if (names.length > 0) {
+    throw new CityLedgerError(
+      'INVALID_ARGUMENT',
+      `recordExchange takes no transient data (got ${names.join(', ')}); send personal data with privacy:putPersonalData`,
+    );
   }
-  const bytes = transient.get(TRANSIENT_PERSONAL_DATA);
-  if (bytes === undefined) {
-    if (record.personalDataSha256 !== undefined) {
-      throw new CityLedgerError(
-        'INVALID_ARGUMENT',
-        `record has personalDataSha256 but no transient ${TRANSIENT_PERSONAL_DATA}`,
-      );
-    }
-    return undefined;
-  }
-  const text = Buffer.from(bytes).toString('utf8');
-  const data = parsePersonalData(
-    parseJsonArgument(text, TRANSIENT_PERSONAL_DATA, LIMITS.maxPersonalDataBytes),
-  );
-  if (record.personalDataSha256 !== personalDataHash(data)) {
-    throw new CityLedgerError('INVALID_ARGUMENT', 'personal data does not match record.personalDataSha256');
-  }
-  return data;
 }
 
 /** Caller, gateway binding and signature; personal data only from a gateway of the data owner. */
-async function authenticate(
-  ctx: Context,
-  caller: Caller,
-  record: ExchangeRecord,
-  personal?: PersonalData,
-): Promise<GatewayEntry> {
+async function authenticate(ctx: Context, caller: Caller, record: ExchangeRecord): Promise<GatewayEntry> {
   const gateway = await requireCallingGateway(ctx, caller, record.gatewayId);
   if (!verifyAttestation(gateway.attestationKeyPem, record)) {
     throw new CityLedgerError(
@@ -73,7 +49,7 @@ async function authenticate(
       `record signature does not verify with gateway ${gateway.id}'s key`,
     );
   }
-  if (personal !== undefined && gateway.department !== record.sourceDepartment) {
+  if (record.personalDataSha256 !== undefined && gateway.department !== record.sourceDepartment) {
     throw new CityLedgerError(
       'INVALID_ARGUMENT',
       `personal data must come from a ${record.sourceDepartment} gateway`,
@@ -191,7 +167,6 @@ async function storeRecord(
   ctx: Context,
   id: string,
   record: ExchangeRecord,
-  personal?: PersonalData,
   reason?: DenyReason,
 ): Promise<ExchangeOutcome> {
   const entry: ExchangeEntry = {
@@ -203,13 +178,6 @@ async function storeRecord(
   };
   await putJson(ctx, keys.record(id), entry);
   await indexRecord(ctx, id, record, reason);
-  if (personal !== undefined) {
-    await ctx.stub.putPrivateData(
-      privateCollection(record.sourceDepartment),
-      keys.personal(id),
-      canonicalBytes(personal),
-    );
-  }
   emitRecordEvent(ctx, entry);
   return { accepted: true, duplicate: false, entry };
 }
@@ -220,10 +188,10 @@ async function storeRecord(
  */
 export async function recordExchange(ctx: Context, recordJson: string): Promise<ExchangeOutcome> {
   const record = parseExchangeRecord(parseJsonArgument(recordJson, 'record', LIMITS.maxRecordBytes * 2));
-  const personal = readPersonalData(ctx, record);
+  refuseTransient(ctx);
   const caller = getCaller(ctx);
   requireRole(caller, ['gateway'], 'recordExchange');
-  await authenticate(ctx, caller, record, personal);
+  await authenticate(ctx, caller, record);
   const id = recordId(record);
   const previous = await previousOutcome(ctx, id);
   if (previous !== undefined) {
@@ -234,5 +202,5 @@ export async function recordExchange(ctx: Context, recordJson: string): Promise<
   if (chain.allow !== (record.decision === 'allow')) {
     return storeIncident(ctx, id, record, chain.allow, chain.reason);
   }
-  return storeRecord(ctx, id, record, personal, chain.reason);
+  return storeRecord(ctx, id, record, chain.reason);
 }

@@ -11,6 +11,7 @@ import { CityLedgerContract } from '../base-contract';
 import { canSee, getCaller, requireDepartmentRole } from '../caller';
 import { keys } from '../ledger/keys';
 import { emit, getJson, putJson, reply, txTime } from '../ledger/state';
+import { putPersonalData } from './personal-data';
 
 async function recordWithPersonalData(ctx: Context, recordId: string): Promise<ExchangeEntry> {
   const entry = await getJson<ExchangeEntry>(ctx, keys.record(recordId));
@@ -31,6 +32,18 @@ async function recordWithPersonalData(ctx: Context, recordId: string): Promise<E
 export class PrivacyContract extends CityLedgerContract {
   constructor() {
     super('privacy');
+  }
+
+  /**
+   * Stores a recorded exchange's personal data (transient `personalData`, hashing to the record's
+   * `personalDataSha256`) in the source department's private collection; writes nothing public.
+   * Submit endorsed by the source department's peer only. Caller: the record's gateway.
+   */
+  @Transaction()
+  @Returns('string')
+  public async putPersonalData(ctx: Context, recordId: string): Promise<string> {
+    checkHash(recordId, 'recordId');
+    return reply(await putPersonalData(ctx, recordId));
   }
 
   /**

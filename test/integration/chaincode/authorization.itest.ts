@@ -206,10 +206,11 @@ describe('chaincode: authorization matrix', () => {
       personalDataSha256: personalDataHash(personal),
       subjectRef: sha256Hex('pseudonym'),
     });
-    const outcome: ExchangeOutcome = await city.submit(record, { personalData: canonicalJson(personal) });
+    const outcome: ExchangeOutcome = await city.submit(record);
     if (!outcome.accepted) {
       throw new Error('setup record was not accepted');
     }
+    await city.putPersonalData(outcome.entry.id, personal);
     ctx = { city, personalRecordId: outcome.entry.id };
   });
   afterAll(() => {

@@ -1,14 +1,17 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import {
   type AccessPolicy,
+  canonicalJson,
   type DataDepartment,
   type ExchangeContent,
   type ExchangeOutcome,
   type ExchangeRecord,
   type ModelSpec,
+  type PersonalData,
   type PolicyEntry,
   sha256Hex,
   signAttestation,
+  TRANSIENT_PERSONAL_DATA,
 } from '@cityledger/core';
 import { type LedgerClient } from '@cityledger/client';
 import { registerTestGateway, uniqueId } from '../support/gateway-identity';
@@ -28,7 +31,9 @@ export interface City {
   readonly policy: PolicyEntry;
   /** A signed record of this city, observed now unless overridden. */
   sign(overrides?: Partial<ExchangeContent>): ExchangeRecord;
-  submit(record: ExchangeRecord, transient?: Record<string, string>): Promise<ExchangeOutcome>;
+  submit(record: ExchangeRecord): Promise<ExchangeOutcome>;
+  /** Stores a recorded exchange's personal data, endorsed by the gateway's own org only. */
+  putPersonalData(recordId: string, data: PersonalData): Promise<unknown>;
 }
 
 export function testModel(): ModelSpec {
@@ -95,9 +100,12 @@ export async function buildCity(pool: ClientPool, department: DataDepartment = '
     };
     return { ...content, signature: signAttestation(pem, content) };
   };
-  const submit = (record: ExchangeRecord, transient?: Record<string, string>): Promise<ExchangeOutcome> =>
-    gateway.submitJson<ExchangeOutcome>('exchange:recordExchange', [JSON.stringify(record)], {
-      ...(transient === undefined ? {} : { transient }),
+  const submit = (record: ExchangeRecord): Promise<ExchangeOutcome> =>
+    gateway.submitJson<ExchangeOutcome>('exchange:recordExchange', [JSON.stringify(record)]);
+  const putPersonalData = (recordId: string, data: PersonalData): Promise<unknown> =>
+    gateway.submitJson('privacy:putPersonalData', [recordId], {
+      transient: { [TRANSIENT_PERSONAL_DATA]: canonicalJson(data) },
+      endorsingOrganizations: [gateway.mspId],
     });
   return {
     steward,
@@ -109,6 +117,7 @@ export async function buildCity(pool: ClientPool, department: DataDepartment = '
     policy,
     sign,
     submit,
+    putPersonalData,
   };
 }
 

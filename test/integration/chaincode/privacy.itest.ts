@@ -1,10 +1,4 @@
-import {
-  canonicalJson,
-  type ErasureRecord,
-  type PersonalData,
-  personalDataHash,
-  sha256Hex,
-} from '@cityledger/core';
+import { type ErasureRecord, type PersonalData, personalDataHash, sha256Hex } from '@cityledger/core';
 import { uniqueId } from '../support/gateway-identity';
 import { ClientPool } from '../support/network';
 import { buildCity, type City, expectCode } from './city';
@@ -26,11 +20,15 @@ describe('chaincode: private data and erasure', () => {
       personalDataSha256: personalDataHash(personal),
       subjectRef: sha256Hex('pseudo'),
     });
-    const outcome = await city.submit(record, { personalData: canonicalJson(personal) });
+    const outcome = await city.submit(record);
     if (!outcome.accepted) {
       throw new Error('record not accepted');
     }
     const id = outcome.entry.id;
+    await expect(city.putPersonalData(id, personal)).resolves.toEqual({
+      recordId: id,
+      collection: 'healthPrivate',
+    });
     const auditor = pool.as('audit', 'auditor');
     const publicView = Buffer.from(await auditor.evaluate('audit:getRecord', [id])).toString('utf8');
     expect(publicView).not.toContain('itest-subject-4711');
@@ -45,5 +43,6 @@ describe('chaincode: private data and erasure', () => {
     await expectCode(city.steward.evaluate('privacy:getPersonalData', [id]), 'NOT_FOUND');
     await expect(auditor.evaluateJson('privacy:getErasure', [id])).resolves.toEqual(erasure);
     await expect(auditor.evaluateJson('audit:getRecord', [id])).resolves.toMatchObject({ erased: true });
+    await expectCode(city.putPersonalData(id, personal), 'CONFLICT');
   });
 });
