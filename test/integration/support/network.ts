@@ -1,0 +1,65 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { LedgerClient, loadConnectionProfile, type ConnectionProfile } from '@cityledger/client';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const DEPARTMENTS = ['transport', 'energy', 'health'] as const;
+export type Department = (typeof DEPARTMENTS)[number];
+export type OrgKey = Department | 'audit' | 'outsider';
+
+const profiles = new Map<string, ConnectionProfile>();
+
+export function profile(org: OrgKey): ConnectionProfile {
+  let p = profiles.get(org);
+  if (p === undefined) {
+    p = loadConnectionProfile(org);
+    profiles.set(org, p);
+  }
+  return p;
+}
+
+/**
+ * A client for `identity` of `org`. The outsider CA is not in the consortium, so its profile
+ * points at a consortium peer (transport's) with the outsider's identity.
+ */
+export function connectAs(org: OrgKey, identity: string, peerOrg?: OrgKey): LedgerClient {
+  const own = profile(org);
+  const via = peerOrg === undefined ? own : profile(peerOrg);
+  return LedgerClient.connect({
+    profile: { ...via, mspId: own.mspId, identities: own.identities },
+    identity,
+  });
+}
+
+/** Runs a network subcommand (e.g. stop-node orderer2) and returns its output. */
+export function networkCommand(...args: string[]): string {
+  return execFileSync('bash', [path.join(REPO_ROOT, 'network', 'cityledger-network.sh'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** The output of `network status`, which exits non-zero while any process is unhealthy. */
+export function networkStatus(): string {
+  const run = spawnSync('bash', [path.join(REPO_ROOT, 'network', 'cityledger-network.sh'), 'status'], {
+    encoding: 'utf8',
+  });
+  return run.stdout + run.stderr;
+}
+
+/** Closes every client of a test file, whatever happened. */
+export class ClientPool {
+  readonly #clients: LedgerClient[] = [];
+
+  as(org: OrgKey, identity: string, peerOrg?: OrgKey): LedgerClient {
+    const c = connectAs(org, identity, peerOrg);
+    this.#clients.push(c);
+    return c;
+  }
+
+  closeAll(): void {
+    for (const c of this.#clients.splice(0)) {
+      c.close();
+    }
+  }
+}
