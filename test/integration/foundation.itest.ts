@@ -9,7 +9,9 @@ import { registerTestGateway, whoAmI } from './support/gateway-identity';
  */
 describe('foundation: the consortium network', () => {
   const pool = new ClientPool();
-  afterAll(() => pool.closeAll());
+  afterAll(() => {
+    pool.closeAll();
+  });
 
   it.each(DEPARTMENTS)('the %s steward submits a transaction that commits', async (department) => {
     const steward = pool.as(department, 'steward');
