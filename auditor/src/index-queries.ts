@@ -74,7 +74,7 @@ export class IndexQueries {
     const denied = zeros(n);
     const batched = perVerdict(n);
     const rows = this.#all(
-      `SELECT (observed_ms - ?) / ? AS b, verdict, decision, COUNT(*) AS n FROM records
+      `SELECT CAST((observed_ms - ?) / ? AS INTEGER) AS b, verdict, decision, COUNT(*) AS n FROM records
        WHERE observed_ms >= ? AND observed_ms < ? GROUP BY b, verdict, decision`,
       w.fromMs,
       w.bucketMs,
@@ -89,7 +89,7 @@ export class IndexQueries {
       }
     }
     const batchRows = this.#all(
-      `SELECT (to_ms - ?) / ? AS b, SUM(benign) AS benign, SUM(suspicious) AS suspicious, SUM(malicious) AS malicious
+      `SELECT CAST((to_ms - ?) / ? AS INTEGER) AS b, SUM(benign) AS benign, SUM(suspicious) AS suspicious, SUM(malicious) AS malicious
        FROM batches WHERE to_ms >= ? AND to_ms < ? GROUP BY b`,
       w.fromMs,
       w.bucketMs,
@@ -150,7 +150,7 @@ export class IndexQueries {
     const n = bucketCount(w);
     const zones = new Map<string, { gateways: Set<string>; suspicious: number[]; malicious: number[] }>();
     const rows = this.#all(
-      `SELECT zone, gateway, (observed_ms - ?) / ? AS b, verdict, COUNT(*) AS n FROM records
+      `SELECT zone, gateway, CAST((observed_ms - ?) / ? AS INTEGER) AS b, verdict, COUNT(*) AS n FROM records
        WHERE verdict IN ('suspicious', 'malicious') AND observed_ms >= ? AND observed_ms < ?
        GROUP BY zone, gateway, b, verdict`,
       w.fromMs,
@@ -187,7 +187,7 @@ export class IndexQueries {
       zones.set(zone, z);
     };
     for (const r of this.#all(
-      `SELECT zone, (observed_ms - ?) / ? AS b, COUNT(*) AS total, SUM(verdict != 'benign') AS flagged FROM records
+      `SELECT zone, CAST((observed_ms - ?) / ? AS INTEGER) AS b, COUNT(*) AS total, SUM(verdict != 'benign') AS flagged FROM records
        WHERE observed_ms >= ? AND observed_ms < ? GROUP BY zone, b`,
       w.fromMs,
       w.bucketMs,
@@ -197,7 +197,7 @@ export class IndexQueries {
       add(r.zone as string, r.b as number, r.total as number, r.flagged as number);
     }
     for (const r of this.#all(
-      `SELECT zone, (to_ms - ?) / ? AS b, SUM(count) AS total, SUM(suspicious + malicious) AS flagged FROM batches
+      `SELECT zone, CAST((to_ms - ?) / ? AS INTEGER) AS b, SUM(count) AS total, SUM(suspicious + malicious) AS flagged FROM batches
        WHERE to_ms >= ? AND to_ms < ? GROUP BY zone, b`,
       w.fromMs,
       w.bucketMs,
@@ -250,14 +250,14 @@ export class IndexQueries {
   gateways(): Row[] {
     return this.#all(
       `SELECT g.id, g.department, g.zone, g.status, g.reason, g.at, (SELECT COUNT(*) FROM gateway_versions v WHERE v.id = g.id) AS versions
-       FROM gateway_versions g WHERE g.at = (SELECT MAX(at) FROM gateway_versions v WHERE v.id = g.id) ORDER BY g.id`,
+       FROM gateway_versions g WHERE g.at = (SELECT MAX(at) FROM gateway_versions v WHERE v.id = g.id) ORDER BY g.at DESC, g.id`,
     );
   }
 
   models(): Row[] {
     return this.#all(
       `SELECT m.ref, m.kind, m.status, m.reason, m.at FROM model_versions m
-       WHERE m.at = (SELECT MAX(at) FROM model_versions v WHERE v.ref = m.ref) ORDER BY m.ref`,
+       WHERE m.at = (SELECT MAX(at) FROM model_versions v WHERE v.ref = m.ref) ORDER BY m.at DESC, m.ref`,
     );
   }
 
