@@ -4,7 +4,8 @@
 #   up                 start everything and deploy the chaincode (idempotent; resumes a
 #                      stopped network; builds the Fabric binaries on first use)
 #   down               stop every process `up` started and remove the data directory
-#   status             processes, ports, ledger heights, deployed chaincode (exit 1 if unhealthy)
+#   status [--check]   processes, ports, ledger heights, deployed chaincode (--check: exit 3
+#                      when something is stopped or unhealthy)
 #   deploy [--force]   rebuild chaincode/ and, if it changed, deploy it with the next sequence
 #   stop-node NAME     stop one process (e.g. orderer2, peer0-energy, ca-health)
 #   start-node NAME    start it again and wait until it is healthy
@@ -34,8 +35,8 @@ source "$NETWORK_DIR/lib/network.sh"
 source "$NETWORK_DIR/lib/status.sh"
 
 usage() {
-  sed -n '3,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  exit 2
+  sed -n '3,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit "${1:-2}"
 }
 
 # Commands that change the network run one at a time (a second caller waits).
@@ -67,7 +68,7 @@ main() {
       cmd_down
       ;;
     status)
-      cmd_status
+      cmd_status "${1:-}"
       ;;
     deploy)
       take_lock
@@ -96,7 +97,7 @@ main() {
         say "started $1"
       fi
       ;;
-    -h | --help | help) usage ;;
+    -h | --help | help) usage 0 ;;
     *) usage ;;
   esac
 }

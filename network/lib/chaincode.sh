@@ -211,6 +211,10 @@ deploy_chaincode() {
   for org in "${PEER_ORGS[@]}"; do
     wait_until "the chaincode on the $org peer" 60 chaincode_answers "$org"
   done
+  # Clients submit through a peer's gateway, which needs every org's peer in its gossip view
+  # to satisfy the endorsement policy: wait until each gateway can endorse.
+  step "Waiting for every peer's gateway to endorse under the endorsement policy" "$(cc_log)"
+  node "$NETWORK_DIR/lib/ready.js" 60 2>>"$(cc_log)" || die "a peer's gateway cannot endorse the chaincode"
   write_cc_state "$hash" "$label" "$package_id" "$sequence" "$port" "$dir/code"
   if [ -n "$old_process" ] && [ "$old_process" != "$(chaincode_process "$sequence")" ]; then
     stop_process "$old_process"

@@ -5,6 +5,8 @@
 # The step in progress and the log file that explains it; `die` names both.
 CURRENT_STEP=""
 CURRENT_LOG=""
+# When the current command started (milliseconds), for the times `step` prints.
+COMMAND_START_MS="$(date +%s%3N)"
 # A last line for `die` to print (e.g. how to clean up); set with set_die_hint.
 DIE_HINT=""
 set_die_hint() { DIE_HINT="$1"; }
@@ -39,7 +41,7 @@ die() {
 step() {
   CURRENT_STEP="$1"
   CURRENT_LOG="${2:-}"
-  printf '==> %s\n' "$CURRENT_STEP"
+  printf '==> [%5ss] %s\n' "$(elapsed_since "$COMMAND_START_MS")" "$CURRENT_STEP"
 }
 
 # run LOG CMD...: runs CMD with its output appended to LOG; on failure dies naming LOG.

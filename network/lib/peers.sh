@@ -20,6 +20,7 @@ start_peer() {
     CORE_PEER_CHAINCODEADDRESS="$HOST:$(cfg "$prefix.chaincodePort")" \
     CORE_PEER_GOSSIP_BOOTSTRAP="$address" \
     CORE_PEER_GOSSIP_EXTERNALENDPOINT="$address" \
+    CORE_PEER_GOSSIP_RECONNECTINTERVAL="$(cfg gossipReconnectInterval)" \
     CORE_PEER_LOCALMSPID="$(cfg "orgs.$org.mspId")" \
     CORE_PEER_MSPCONFIGPATH="$(cfg "$prefix.msp")" \
     CORE_PEER_TLS_ENABLED=true \

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# `status`: what runs, on which ports, the ledger height on every peer and orderer, and
-# the deployed chaincode. Exit status 0 only when everything is healthy.
+# `status [--check]`: what runs, on which ports, the ledger height on every peer and orderer,
+# and the deployed chaincode. Exit status: 1 when the network is not set up; otherwise 0,
+# or with --check 3 when some process is stopped or unhealthy.
 
 # ports_of NAME: the ports a process listens on, as configured.
 ports_of() {
@@ -35,7 +36,8 @@ height_of() {
 }
 
 cmd_status() {
-  local name pid state all_ok=0 rss
+  local check="${1:-}" name pid state rss
+  local -a problems=()
   if [ ! -f "$(ready_file)" ]; then
     say "CityLedger network: not set up (no $(ready_file)). Run: network/cityledger-network.sh up"
     [ -z "$(known_processes)" ] || say "  but PID files exist in $PID_DIR: run 'down' to clean up"
@@ -52,12 +54,12 @@ cmd_status() {
     rss="-"
     if pid="$(process_pid "$name")"; then
       rss="$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || printf '?')"
-      if node_healthy "$name"; then state=healthy; else state=unhealthy && all_ok=1; fi
+      if node_healthy "$name"; then state=healthy; else state=unhealthy; fi
     else
       pid="-"
       state=stopped
-      all_ok=1
     fi
+    [ "$state" = healthy ] || problems+=("$name $state")
     local height="-"
     [ "$state" != healthy ] || height="$(height_of "$name")"
     printf '%-20s %-8s %-9s %-8s %-28s %s\n' "$name" "$pid" "$state" "$rss" "$(ports_of "$name")" "$height"
@@ -66,8 +68,14 @@ cmd_status() {
     say "chaincode '$(cfg chaincode.name)': sequence ${CC_STATE[SEQUENCE]}, package ${CC_STATE[PACKAGE_ID]}, deployed ${CC_STATE[DEPLOYED_AT]}"
   else
     say "chaincode '$(cfg chaincode.name)': not deployed"
-    all_ok=1
+    problems+=("chaincode not deployed")
   fi
   say "logs: $LOG_DIR   connection profiles: $(cfg paths.connections)"
-  return "$all_ok"
+  if [ "${#problems[@]}" -eq 0 ]; then
+    say "overall: healthy"
+    return 0
+  fi
+  local IFS=','
+  say "overall: degraded (${problems[*]})"
+  [ "$check" != --check ] || return 3
 }
