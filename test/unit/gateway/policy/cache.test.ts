@@ -178,6 +178,18 @@ describe('PolicyCache events', () => {
   });
 });
 
+describe('PolicyCache resync', () => {
+  it('re-reads known categories periodically, catching a change whose event it never saw', async () => {
+    const ledger = new FakeLedger();
+    ledger.putPolicy(policy());
+    const cache = open(ledger, { categories: [CATEGORY], resyncIntervalMs: 30 });
+    await cache.start();
+    ledger.putPolicy(policy({ grants: [] }), true); // no event
+    await eventually(() => cache.policy(CATEGORY)?.version === 2, 'the resync');
+    expect(seen).toContainEqual({ type: 'policy-updated', category: CATEGORY, version: 2, source: 'resync' });
+  });
+});
+
 describe('PolicyCache restart', () => {
   it('serves saved policies at once, then resumes events from the saved checkpoint', async () => {
     const ledger = new FakeLedger();

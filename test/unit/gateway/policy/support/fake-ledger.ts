@@ -41,8 +41,8 @@ export class FakeLedger implements PolicyLedger {
     return this.#streams.size;
   }
 
-  /** Commits the next version of a policy in a new block and emits policy-changed. */
-  putPolicy(policy: Omit<AccessPolicy, 'version'>): PolicyEntry {
+  /** Commits the next version of a policy in a new block and emits policy-changed (unless `silent`). */
+  putPolicy(policy: Omit<AccessPolicy, 'version'>, silent = false): PolicyEntry {
     const versions = this.#policies.get(policy.category) ?? [];
     const txId = this.#txId();
     const at = new Date(Date.UTC(2026, 0, 1) + this.#txCounter * 1000).toISOString();
@@ -63,7 +63,7 @@ export class FakeLedger implements PolicyLedger {
       owner: entry.owner,
       version: entry.version,
     };
-    this.#commit([{ name: event.type, payload: canonicalBytes(event), txId }]);
+    this.#commit(silent ? [] : [{ name: event.type, payload: canonicalBytes(event), txId }]);
     return entry;
   }
 
