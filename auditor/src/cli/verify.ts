@@ -1,4 +1,5 @@
-import { isSha256Hex } from '@cityledger/core';
+import { readFileSync } from 'node:fs';
+import { isSha256Hex, recordId, type ExchangeRecord } from '@cityledger/core';
 import { Command, InvalidArgumentError } from 'commander';
 import { checksJson, formatChecks } from '../check-output';
 import { exitCodeFor, fail, type CheckResult } from '../checks';
@@ -29,8 +30,30 @@ function report(
   return exitCodeFor(results);
 }
 
-export async function verifyRecord(reader: LedgerReader, id: string): Promise<CheckResult[]> {
-  return verifyRecordEvidence(await readRecordEvidence(reader, id));
+function readPresented(file: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(`${file} does not hold a JSON record`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * `verify record`: the checks on the stored record or, when a document is presented, on that
+ * document (looked up on chain by the hash of its content, its signature checked against the key
+ * registered at the time).
+ */
+export async function verifyRecord(
+  reader: LedgerReader,
+  id: string,
+  presented?: Record<string, unknown>,
+): Promise<CheckResult[]> {
+  const evidence = await readRecordEvidence(reader, id);
+  if (presented === undefined || evidence.entry === undefined) {
+    return verifyRecordEvidence(evidence);
+  }
+  const entry = { ...evidence.entry, record: presented as unknown as ExchangeRecord };
+  return verifyRecordEvidence({ ...evidence, entry });
 }
 
 export async function verifyPayload(reader: LedgerReader, id: string, file: string): Promise<CheckResult[]> {
@@ -68,15 +91,22 @@ export function verifyCommand(
   verify
     .command('record')
     .description(
-      "check a record's id, attestation signature (key registered at the time), model, verdict and policy decision",
+      "check a record's id, attestation signature (key registered at the time), model, verdict and policy decision; with --file, check a record document someone presents instead of the stored copy",
     )
-    .argument('<id>', 'record id (64 hex)', recordIdArg)
+    .argument('[id]', 'record id (64 hex)', recordIdArg)
+    .option('--file <record.json>', 'a record document (JSON, with its signature) to check against the chain')
     .option('--json', 'print the checks as JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
-      const results = await withReader(globals(), (reader) => verifyRecord(reader, id));
-      setExit(
-        report(io, opts.json === true, `verify record ${id}`, { command: 'verify record', id }, results),
-      );
+    .action(async (given: string | undefined, opts: { file?: string; json?: boolean }) => {
+      const presented = opts.file === undefined ? undefined : readPresented(opts.file);
+      const id =
+        given ?? (presented === undefined ? undefined : recordId(presented as unknown as ExchangeRecord));
+      if (id === undefined) {
+        throw new InvalidArgumentError('give a record id or --file');
+      }
+      const results = await withReader(globals(), (reader) => verifyRecord(reader, id, presented));
+      const title =
+        opts.file === undefined ? `verify record ${id}` : `verify record ${id} (document ${opts.file})`;
+      setExit(report(io, opts.json === true, title, { command: 'verify record', id }, results));
     });
   verify
     .command('payload')
