@@ -92,7 +92,8 @@ function biflow(fwd: UniFlow, rev: UniFlow | undefined): BiFlow {
 function fromBiflowRecord(f: UniFlow, r: ReverseCounters): BiFlow {
   const forward = biflow(f, { ...f, bytes: r.bytes, packets: r.packets, tcpFlags: r.tcpFlags });
   const back: DirectionView = { ...f, tcpFlags: r.tcpFlags, dstPort: f.srcPort };
-  const turn = (f.packets === 0 && r.packets > 0) || !aInitiates(f, back);
+  // A side that sent nothing is never the forward one; with both sides active, orientation decides.
+  const turn = r.packets > 0 && (f.packets === 0 || !aInitiates(f, back));
   if (!turn) return forward;
   return {
     ...forward,

@@ -39,7 +39,8 @@ export interface SoftflowdSummary {
   readonly failures: number;
   /** Bytes cut from the end of a capture that ended inside a record (0 when it did not). */
   readonly trimmedBytes: number;
-  readonly stderr: string;
+  /** What softflowd printed (its statistics at exit). */
+  readonly log: string;
 }
 
 const SUMMARY = /Flows exported: (\d+) \((\d+) records\) in (\d+) packets \((\d+) failures\)/;
@@ -77,15 +78,20 @@ async function completeCapture(capture: string, dir: string): Promise<[string, n
   return [cut, bytes.length - complete];
 }
 
+/** Runs softflowd; its log (statistics on stdout, messages on stderr) comes back as one text. */
 function run(
   binary: string,
   args: string[],
   timeoutMs: number,
-): Promise<{ code: number | null; stderr: string }> {
+): Promise<{ code: number | null; log: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    const append = (chunk: Buffer) => {
+      log += chunk.toString();
+    };
+    child.stdout.on('data', append);
+    child.stderr.on('data', append);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -93,7 +99,7 @@ function run(
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stderr });
+      resolve({ code, log });
     });
   });
 }
@@ -118,12 +124,11 @@ export async function runSoftflowd(options: SoftflowdOptions): Promise<Softflowd
   const dir = await mkdtemp(path.join(tmpdir(), 'softflowd-'));
   try {
     const [capture, trimmedBytes] = await completeCapture(options.capture, dir);
-    const { code, stderr } = await run(binary, softflowdArgs(options, capture), options.timeoutMs ?? 120_000);
-    const m = SUMMARY.exec(stderr);
-    if (code !== 0 || m === null)
-      throw new Error(`softflowd exited with ${code}: ${stderr.trim().slice(-500)}`);
+    const { code, log } = await run(binary, softflowdArgs(options, capture), options.timeoutMs ?? 120_000);
+    const m = SUMMARY.exec(log);
+    if (code !== 0 || m === null) throw new Error(`softflowd exited with ${code}: ${log.trim().slice(-500)}`);
     const [flows, records, packets, failures] = m.slice(1, 5).map(Number) as [number, number, number, number];
-    return { flows, records, packets, failures, trimmedBytes, stderr };
+    return { flows, records, packets, failures, trimmedBytes, log };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -204,6 +204,19 @@ describe('FlowPairer', () => {
       protocol: 17,
     });
     expect(run([onlyReverse])[0]).toMatchObject({ srcAddr: onlyReverse.dstAddr, fwdBytes: 40, revBytes: 0 });
+    // A DHCP server's answers with no request seen: the port rule would turn it, but only it sent.
+    const onlyForward = uni({
+      srcPort: 67,
+      dstPort: 68,
+      protocol: 17,
+      reverse: { bytes: 0, packets: 0, tcpFlags: 0 },
+    });
+    expect(run([onlyForward])[0]).toMatchObject({
+      srcAddr: onlyForward.srcAddr,
+      srcPort: 67,
+      fwdBytes: 500,
+      revPackets: 0,
+    });
   });
 
   it('counts what it did', () => {

@@ -100,14 +100,18 @@ function tsharkIcmp(flow: Obj): string {
   return type === undefined ? '' : `${type}/${first(flow['cflow.icmp_ipv6_code']) ?? '0'}`;
 }
 
+function tsharkTime(t: Obj, which: 'start' | 'end', h: TsharkHeader, sysInitMs: number): number {
+  const relative = first(t[`cflow.time${which}`]);
+  const absolute = first(t[`cflow.abstime${which}`]);
+  // tshark shows a sysUpTime of exactly 0 as the Unix epoch; it is a relative 0.
+  const uptime = relative !== undefined ? secondsToMs(relative) : tsharkDate(absolute!) === 0 ? 0 : undefined;
+  if (uptime === undefined) return tsharkDate(absolute!);
+  return h.version === 9 ? h.exportMs - (h.sysUptimeMs - uptime) : sysInitMs + uptime;
+}
+
 function tsharkTimes(flow: Obj, h: TsharkHeader, sysInitMs: number): [number, number] {
   const t = flow['cflow.timedelta_tree'] as Obj;
-  const absStart = first(t['cflow.abstimestart']);
-  if (absStart !== undefined) return [tsharkDate(absStart), tsharkDate(first(t['cflow.abstimeend'])!)];
-  const start = secondsToMs(first(t['cflow.timestart'])!);
-  const end = secondsToMs(first(t['cflow.timeend'])!);
-  if (h.version === 9) return [h.exportMs - (h.sysUptimeMs - start), h.exportMs - (h.sysUptimeMs - end)];
-  return [sysInitMs + start, sysInitMs + end];
+  return [tsharkTime(t, 'start', h, sysInitMs), tsharkTime(t, 'end', h, sysInitMs)];
 }
 
 /** Direction 0 is the record's own; direction 1 the RFC 5103 reverse values, when present. */
@@ -148,8 +152,8 @@ function tsharkRecord(
   };
 }
 
-/** Every flow record tshark finds in a capture of NetFlow/IPFIX sent to `port`; with `reverse`, RFC 5103 reverse sides too. */
-export function tsharkRecords(capture: string, port: number, reverse = false): FlatRecord[] {
+/** Each flow record tshark finds, as its own side and (RFC 5103 records) its reverse side. */
+function tsharkFlows(capture: string, port: number): [FlatRecord, FlatRecord | undefined][] {
   const out = spawnSync(
     'tshark',
     ['-r', capture, '-d', `udp.port==${port},cflow`, '-T', 'json', '--no-duplicate-keys'],
@@ -160,7 +164,7 @@ export function tsharkRecords(capture: string, port: number, reverse = false): F
   );
   if (out.status !== 0) throw new Error(`tshark failed: ${out.stderr}`);
   const frames = JSON.parse(out.stdout) as { _source: { layers: Obj } }[];
-  const records: FlatRecord[] = [];
+  const flows: [FlatRecord, FlatRecord | undefined][] = [];
   let sysInitMs = NaN;
   for (const frame of frames) {
     const cflows = frame._source.layers.cflow;
@@ -181,15 +185,25 @@ export function tsharkRecords(capture: string, port: number, reverse = false): F
           const init = first(f['cflow.sys_init_time']);
           if (init !== undefined) sysInitMs = tsharkDate(init);
           if (f['cflow.srcaddr'] === undefined && f['cflow.srcaddrv6'] === undefined) continue;
-          for (const direction of reverse ? ([0, 1] as const) : ([0] as const)) {
-            const r = tsharkRecord(f, h, sysInitMs, direction);
-            if (r !== undefined) records.push(r);
-          }
+          flows.push([tsharkRecord(f, h, sysInitMs, 0)!, tsharkRecord(f, h, sysInitMs, 1)]);
         }
       }
     }
   }
-  return records;
+  return flows;
+}
+
+/** Every flow record tshark finds in a capture of NetFlow/IPFIX sent to `port`. */
+export function tsharkRecords(capture: string, port: number): FlatRecord[] {
+  return tsharkFlows(capture, port).map(([r]) => r);
+}
+
+/** RFC 5103 biflow records (softflowd -b): [forward side, reverse side]. */
+export function tsharkBiflows(capture: string, port: number): [FlatRecord, FlatRecord][] {
+  return tsharkFlows(capture, port).map(([fwd, rev]) => {
+    if (rev === undefined) throw new Error('expected RFC 5103 reverse fields');
+    return [fwd, rev];
+  });
 }
 
 // ---- nfcapd / nfdump ----------------------------------------------------------------------------
