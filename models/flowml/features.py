@@ -15,7 +15,10 @@ def _transform(frame: pd.DataFrame, t: dict) -> np.ndarray:
     op = t["op"]
     proto = _col(frame, "protocol")
     if op == "log1p":
-        x = np.maximum(_col(frame, t["input"]), t["clipMin"])
+        x = _col(frame, t["input"])
+        if t.get("round") == "half_up":
+            x = np.floor(x + 0.5)
+        x = np.maximum(x, t["clipMin"])
         if "clipMax" in t:
             x = np.minimum(x, t["clipMax"])
         return np.log1p(x)

@@ -45,6 +45,8 @@ EDGE_FLOWS = [
      "revBytes": 40, "revPackets": 1, "fwdTcpFlags": 0x04, "revTcpFlags": 0x14},
     {"protocol": 6, "dstPort": 70000, "startMs": 0, "endMs": 1, "fwdBytes": 0, "fwdPackets": 0,
      "revBytes": 52, "revPackets": 1, "fwdTcpFlags": 0, "revTcpFlags": 0x12},
+    {"protocol": 6, "dstPort": 8080, "startMs": 1000.25, "endMs": 1002.75, "fwdBytes": 120, "fwdPackets": 2,
+     "revBytes": 60, "revPackets": 1, "fwdTcpFlags": 0x1B, "revTcpFlags": 0x12},
     {"protocol": 58, "dstPort": 0, "startMs": 0, "endMs": 0, "fwdBytes": 0.5, "fwdPackets": 3,
      "revBytes": 0, "revPackets": 0, "fwdTcpFlags": 0x3F, "revTcpFlags": 0xFF},
 ]

@@ -90,7 +90,11 @@ def _append_nodes(model: onnx.ModelProto, nodes, initializers, outputs) -> onnx.
     graph = model.graph
     graph.node.extend(nodes)
     graph.initializer.extend(initializers)
-    graph.output.extend(outputs)
+    # The contract output goes first: onnxruntime-node 1.23.2 mislabels a fetch of a subset of the
+    # outputs of a multi-output model, and a first-position output is the least exposed to that.
+    existing = list(graph.output)
+    del graph.output[:]
+    graph.output.extend(list(outputs) + existing)
     onnx.checker.check_model(model)
     return model
 

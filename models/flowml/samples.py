@@ -25,7 +25,9 @@ def sample_frame(corpus: Corpus, dataset: str, n: int) -> pd.DataFrame:
     if dataset == NF_DATASET:
         benign = np.flatnonzero(frame["label"].to_numpy() == 0)
         attack = np.flatnonzero(frame["label"].to_numpy() == 1)
-        take = np.concatenate([benign, rng.choice(attack, size=max(n - len(benign), 0), replace=False)])
+        if len(benign) > n // 2:
+            benign = rng.choice(benign, size=n // 2, replace=False)
+        take = np.concatenate([benign, rng.choice(attack, size=n - len(benign), replace=False)])
     else:
         take = rng.choice(len(frame), size=min(n, len(frame)), replace=False)
     return frame.iloc[np.sort(take)]
@@ -78,7 +80,7 @@ Real flows for demos and tests, so the product runs without `../shared/data`.
   `gateway/src/flow/biflow.ts` defines it), `dataset`, `rowKey` (dataset row it came from), `label` (0 benign,
   1 attack), `attack` (the dataset's class) and `family` (CityLedger's common family). Up to {per} flows per
   dataset, drawn with seed {seed} from the held-out **test** splits only (never training data); for
-  NF-BoT-IoT-v2 every benign test flow is included. Times are integer milliseconds: IoT-23 flows keep their
+  NF-BoT-IoT-v2 every benign test flow is included (up to half the dataset's rows). Times are integer milliseconds: IoT-23 flows keep their
   Zeek start time, CIC-IDS2017 flows their (timezone-naive) CICFlowMeter timestamp read as UTC, and NF-BoT-IoT-v2
   flows, which carry no timestamp, start at 0. Bytes and flags follow the source mappings of
   `models/feature-spec.json` (`biflow[].sources`).

@@ -124,6 +124,16 @@ def _zeek_num(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values.replace({"-": "0", "(empty)": "0"}), errors="raise").to_numpy(np.float64)
 
 
+def whole_ms(ms: np.ndarray) -> np.ndarray:
+    """Durations in whole milliseconds, rounded half up (NetFlow v9/IPFIX resolution)."""
+    return np.floor(ms + 0.5)
+
+
+def _zeek_seconds(values: pd.Series) -> np.ndarray:
+    # float() per value: correctly rounded, like JavaScript's Number(); pandas' fast parser may differ by an ulp
+    return np.array([0.0 if v in ("-", "(empty)") else float(v) for v in values], dtype=np.float64)
+
+
 def biflow_from_zeek(rows: pd.DataFrame) -> pd.DataFrame:
     """Zeek conn fields (strings, as in the log) -> BiFlow. Unset ('-') numbers count as 0."""
     proto = rows["proto"].map(lambda p: ZEEK_PROTO.get(p, 0)).to_numpy(np.int64)
@@ -132,7 +142,7 @@ def biflow_from_zeek(rows: pd.DataFrame) -> pd.DataFrame:
     rev_flags = np.array([r for _, r in flags], dtype=np.int64)
     return pd.DataFrame(
         {
-            "duration_ms": _zeek_num(rows["duration"]) * 1000.0,
+            "duration_ms": whole_ms(_zeek_seconds(rows["duration"]) * 1000.0),
             "protocol": proto,
             "dst_port": _zeek_num(rows["id.resp_p"]).astype(np.int64),
             "fwd_bytes": _zeek_num(rows["orig_ip_bytes"]),
@@ -217,7 +227,7 @@ def biflow_from_cic(df: pd.DataFrame) -> pd.DataFrame:
     )
     return pd.DataFrame(
         {
-            "duration_ms": np.maximum(df["Flow Duration"].to_numpy(np.float64), 0) / 1000.0,
+            "duration_ms": whole_ms(np.maximum(df["Flow Duration"].to_numpy(np.float64), 0) / 1000.0),
             "protocol": proto,
             "dst_port": df["Dst Port"].to_numpy(np.int64),
             "fwd_bytes": df["Total Length of Fwd Packet"].to_numpy(np.float64) + fhdr + CIC_IP_HEADER_BYTES * fpk,

@@ -30,13 +30,14 @@ BIFLOW_FIELDS = [
     {
         "name": "duration_ms",
         "unit": "ms",
-        "definition": "time from the first to the last packet of either direction",
+        "definition": "time from the first to the last packet of either direction, in whole milliseconds "
+        "(the resolution of NetFlow v9/IPFIX exporters): finer sources are rounded half up, floor(x + 0.5)",
         "sources": {
-            "biflow": "endMs - startMs (negative -> 0)",
-            "zeek_conn": "duration (s) * 1000; '-' -> 0",
+            "biflow": "endMs - startMs (negative -> 0; the feature transform rounds it to whole ms)",
+            "zeek_conn": "floor(duration (s) * 1000 + 0.5); '-' -> 0",
             "nf_v2": "FLOW_DURATION_MILLISECONDS, unwrapped: v > 2147483 ? 4294967 - v : v (most NF-v2 rows "
             "store 2^32/1000 - duration)",
-            "cicflowmeter": "Flow Duration (us) / 1000; negative -> 0",
+            "cicflowmeter": "floor(max(Flow Duration (us), 0) / 1000 + 0.5)",
         },
     },
     {
@@ -135,8 +136,11 @@ BIFLOW_FIELDS = [
 ]
 
 
-def _log1p(name: str, inp: str, unit: str, definition: str, clip_max: int | None = None) -> dict:
+def _log1p(name: str, inp: str, unit: str, definition: str, clip_max: int | None = None,
+           round_half_up: bool = False) -> dict:
     transform: dict = {"op": "log1p", "input": inp, "clipMin": 0}
+    if round_half_up:
+        transform["round"] = "half_up"
     if clip_max is not None:
         transform["clipMax"] = clip_max
     return {"name": name, "unit": unit, "definition": definition, "transform": transform}
@@ -158,9 +162,10 @@ def build_features() -> list[dict]:
             "duration_log",
             "duration_ms",
             "log(1 + ms)",
-            f"log1p of the flow duration in ms, clipped to [0, {MAX_DURATION_MS}] (exporters split long "
-            "flows at different timeouts)",
+            f"log1p of the flow duration rounded to whole ms, clipped to [0, {MAX_DURATION_MS}] (exporters "
+            "split long flows at different timeouts)",
             MAX_DURATION_MS,
+            round_half_up=True,
         ),
         {
             "name": "proto_tcp",
@@ -293,7 +298,8 @@ def build_spec() -> dict:
         "formats": FORMATS,
         "biflow": BIFLOW_FIELDS,
         "transforms": {
-            "log1p": "x = input (NaN -> 0); clamp to [clipMin, clipMax] (clipMax optional); ln(1 + x)",
+            "log1p": "x = input (NaN -> 0); if round is 'half_up', x = floor(x + 0.5); clamp to [clipMin, "
+            "clipMax] (clipMax optional); ln(1 + x)",
             "log1p_ratio": "denominator > 0 ? ln(1 + max(numerator, 0) / denominator) : 0",
             "in_set": "1 if input is one of values else 0",
             "not_in_set": "1 if input is none of values else 0",

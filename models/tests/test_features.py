@@ -80,7 +80,7 @@ def test_nf_duration_unwrap_keeps_small_values():
 
 def test_zeek_syn_only_attempt(spec):
     x = one(biflow_from_zeek(zeek_frame(rows.ZEEK_SYN_ONLY)), spec)
-    expected = vec(spec, duration_log=L(3139.211), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(180),
+    expected = vec(spec, duration_log=L(3139), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(180),
                    fwd_pkts_log=L(3), fwd_bytes_per_pkt_log=L(60), syn_fwd=1)
     np.testing.assert_allclose(x, expected, rtol=1e-6)
 
@@ -96,7 +96,7 @@ def test_zeek_unset_fields_count_as_zero(spec):
 
 def test_zeek_udp_history_letters_are_not_tcp_flags(spec):
     x = one(biflow_from_zeek(zeek_frame(rows.ZEEK_NTP_UDP)), spec)
-    expected = vec(spec, duration_log=L(114.184), proto_udp=1, dport_well_known=1, fwd_bytes_log=L(76),
+    expected = vec(spec, duration_log=L(114), proto_udp=1, dport_well_known=1, fwd_bytes_log=L(76),
                    rev_bytes_log=L(76), fwd_pkts_log=L(1), rev_pkts_log=L(1), fwd_bytes_per_pkt_log=L(76),
                    rev_bytes_per_pkt_log=L(76))
     np.testing.assert_allclose(x, expected, rtol=1e-6)
@@ -108,11 +108,17 @@ def test_zeek_full_tcp_session_with_crlf(spec):
     assert (b.fwd_flags, b.rev_flags) == (SYN | ACK | FIN, SYN | ACK | FIN)
     assert (b.fwd_bytes, b.fwd_pkts, b.rev_bytes, b.rev_pkts) == (3371, 54, 69224, 50)
     x = one(biflow_from_zeek(zeek_frame(rows.ZEEK_HTTP_DOWNLOAD)), spec)
-    expected = vec(spec, duration_log=L(3909.013), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(3371),
+    expected = vec(spec, duration_log=L(3909), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(3371),
                    rev_bytes_log=L(69224), fwd_pkts_log=L(54), rev_pkts_log=L(50),
                    fwd_bytes_per_pkt_log=L(3371 / 54), rev_bytes_per_pkt_log=L(69224 / 50), syn_fwd=1,
                    syn_rev=1, ack_fwd=1, ack_rev=1, fin_any=1)
     np.testing.assert_allclose(x, expected, rtol=1e-6)
+
+
+def test_durations_are_whole_milliseconds_rounded_half_up():
+    from flowml.sources import whole_ms
+
+    np.testing.assert_array_equal(whole_ms(np.array([0.0, 0.049, 0.5, 1.4999, 2.5, 4018.946])), [0, 0, 1, 1, 3, 4019])
 
 
 def test_zeek_history_mapping():
@@ -135,7 +141,7 @@ def test_cic_portscan_derives_flags_per_direction(spec):
     assert (b.fwd_bytes, b.rev_bytes) == (44, 40)
     assert (b.fwd_flags, b.rev_flags) == (SYN, ACK | RST)
     x = one(biflow_from_cic(csv_frame(rows.CIC_HEADER, rows.CIC_PORTSCAN)), spec)
-    expected = vec(spec, duration_log=L(0.049), proto_tcp=1, dport_registered=1, fwd_bytes_log=L(44),
+    expected = vec(spec, proto_tcp=1, dport_registered=1, fwd_bytes_log=L(44),
                    rev_bytes_log=L(40), fwd_pkts_log=L(1), rev_pkts_log=L(1), fwd_bytes_per_pkt_log=L(44),
                    rev_bytes_per_pkt_log=L(40), syn_fwd=1, ack_rev=1, rst_rev=1)
     np.testing.assert_allclose(x, expected, rtol=1e-6)
@@ -144,7 +150,7 @@ def test_cic_portscan_derives_flags_per_direction(spec):
 def test_cic_benign_dns(spec):
     x = one(biflow_from_cic(csv_frame(rows.CIC_HEADER, rows.CIC_BENIGN_DNS)), spec)
     # fwd 70 + 16 + 2*20 = 126 over 2 packets ; rev 102 + 16 + 40 = 158
-    expected = vec(spec, duration_log=L(0.245), proto_udp=1, dport_well_known=1, fwd_bytes_log=L(126),
+    expected = vec(spec, proto_udp=1, dport_well_known=1, fwd_bytes_log=L(126),
                    rev_bytes_log=L(158), fwd_pkts_log=L(2), rev_pkts_log=L(2), fwd_bytes_per_pkt_log=L(63),
                    rev_bytes_per_pkt_log=L(79))
     np.testing.assert_allclose(x, expected, rtol=1e-6)
@@ -155,7 +161,7 @@ def test_cic_ftp_patator_session(spec):
     # SYN 2 -> both ways; ACK 11 > 6 Bwd packets -> forward ACK too; PSH per direction
     assert (b.fwd_flags, b.rev_flags) == (SYN | ACK | PSH, SYN | ACK | PSH)
     x = one(biflow_from_cic(csv_frame(rows.CIC_HEADER, rows.CIC_FTP_PATATOR)), spec)
-    expected = vec(spec, duration_log=L(4018.946), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(350),
+    expected = vec(spec, duration_log=L(4019), proto_tcp=1, dport_well_known=1, fwd_bytes_log=L(350),
                    rev_bytes_log=L(396), fwd_pkts_log=L(6), rev_pkts_log=L(6), fwd_bytes_per_pkt_log=L(350 / 6),
                    rev_bytes_per_pkt_log=L(66), syn_fwd=1, syn_rev=1, ack_fwd=1, ack_rev=1)
     np.testing.assert_allclose(x, expected, rtol=1e-6)

@@ -27,12 +27,17 @@ def test_spec_is_well_formed(spec):
     assert [f["index"] for f in spec["features"]] == list(range(len(names)))
     for f in spec["features"]:
         assert f["transform"]["op"] in spec["transforms"], f["name"]
-    forbidden = ("addr", "src_port", "ts", "timestamp")
+    forbidden = {"src_addr", "dst_addr", "src_port", "ts", "start_ms", "end_ms", "row_key"}
     used = {v for f in spec["features"] for k, v in f["transform"].items() if k in ("input", "numerator",
                                                                                    "denominator")}
     used |= {v for f in spec["features"] for v in f["transform"].get("inputs", [])}
     assert used <= {b["name"] for b in spec["biflow"]}
-    assert not any(any(x in u for x in forbidden) for u in used)
+    assert used.isdisjoint(forbidden)
+    # the exact destination port is only used through range/none buckets
+    assert {f["transform"]["op"] for f in spec["features"] if f["transform"].get("input") == "dst_port"} == {
+        "port_none",
+        "port_range",
+    }
     for field in spec["biflow"]:
         assert set(field["sources"]) == set(spec["formats"]), field["name"]
 

@@ -103,7 +103,7 @@ export function writeFeatures(flow: BiFlow, target: Float32Array, offset = 0): F
   }
   const proto = finite(flow.protocol);
   const values = [
-    log1pClipped(finite(flow.endMs) - finite(flow.startMs), MAX_DURATION_MS),
+    log1pClipped(Math.floor(finite(flow.endMs) - finite(flow.startMs) + 0.5), MAX_DURATION_MS),
     ...protocolFeatures(proto),
     ...portFeatures(proto, finite(flow.dstPort)),
     log1pClipped(flow.fwdBytes),

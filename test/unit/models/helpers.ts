@@ -59,7 +59,8 @@ export async function scoreColumn(
   for (let start = 0; start < rows; start += chunkRows) {
     const n = Math.min(chunkRows, rows - start);
     const input = new Tensor('float32', data.subarray(start * width, (start + n) * width), [n, width]);
-    const result = await session.run({ features: input }, [output]);
+    // All outputs, read by name: onnxruntime-node 1.23.2 mislabels a subset fetch on multi-output models.
+    const result = await session.run({ features: input });
     const tensor = result[output];
     if (!tensor) {
       throw new Error(`no output ${output}`);

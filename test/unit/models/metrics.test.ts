@@ -1,3 +1,6 @@
+/**
+ * @jest-environment ./test/unit/models/onnx-environment.ts
+ */
 // The shipped models reach their model cards' test-split metrics when the test splits are re-derived
 // from ../shared/data and scored through the gateway's TypeScript adapters and feature extractor.
 import * as path from 'node:path';

@@ -1,3 +1,6 @@
+/**
+ * @jest-environment ./test/unit/models/onnx-environment.ts
+ */
 // The committed ONNX models in onnxruntime-node: loading, golden outputs, parity with Python onnxruntime.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

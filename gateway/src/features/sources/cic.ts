@@ -51,12 +51,13 @@ export function biflowFromCic(record: TextRecord, exporter = 'cicflowmeter'): Bi
     flag(numberField(record, 'Bwd RST Flags') > 0, RST) |
     flag(numberField(record, 'Bwd PSH Flags') > 0, PSH) |
     flag(numberField(record, 'Bwd URG Flags') > 0, URG);
-  const startMs = timestampMs(textField(record, 'Timestamp'));
+  // Whole milliseconds, as a NetFlow exporter reports them (and exact: no large-epoch rounding).
+  const startMs = Math.floor(timestampMs(textField(record, 'Timestamp')) + 0.5);
   const tcp = protocol === 6;
   return {
     exporter,
     startMs,
-    endMs: startMs + Math.max(numberField(record, 'Flow Duration'), 0) / 1000,
+    endMs: startMs + Math.floor(Math.max(numberField(record, 'Flow Duration'), 0) / 1000 + 0.5),
     protocol,
     srcAddr: textField(record, 'Src IP'),
     dstAddr: textField(record, 'Dst IP'),

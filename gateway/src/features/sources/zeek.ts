@@ -82,12 +82,13 @@ export function zeekHistoryFlags(history: string): { fwd: number; rev: number } 
 /** A Zeek conn record as a BiFlow (orig = forward). Unset numbers ('-') count as 0. */
 export function biflowFromZeekConn(record: TextRecord, exporter = 'zeek'): BiFlow {
   const protocol = PROTOCOLS[textField(record, 'proto')] ?? 0;
-  const startMs = numberField(record, 'ts') * 1000;
+  // Whole milliseconds, as a NetFlow exporter reports them (and exact: no large-epoch rounding).
+  const startMs = Math.floor(numberField(record, 'ts') * 1000 + 0.5);
   const flags = protocol === 6 ? zeekHistoryFlags(textField(record, 'history')) : { fwd: 0, rev: 0 };
   return {
     exporter,
     startMs,
-    endMs: startMs + numberField(record, 'duration', true) * 1000,
+    endMs: startMs + Math.floor(numberField(record, 'duration', true) * 1000 + 0.5),
     protocol,
     srcAddr: textField(record, 'id.orig_h'),
     dstAddr: textField(record, 'id.resp_h'),
