@@ -1,4 +1,5 @@
 import { AuditContract } from './audit/audit-contract';
+import { BaselineContract } from './baseline-contract';
 import { ExchangeContract } from './exchange/exchange-contract';
 import { GatewayRegistryContract } from './gateways/gateway-contract';
 import { ModelRegistryContract } from './models/model-contract';
@@ -8,6 +9,7 @@ import { SystemContract } from './system-contract';
 
 export {
   AuditContract,
+  BaselineContract,
   ExchangeContract,
   GatewayRegistryContract,
   ModelRegistryContract,
@@ -25,4 +27,5 @@ export const contracts: unknown[] = [
   ExchangeContract,
   PrivacyContract,
   AuditContract,
+  BaselineContract,
 ];

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 
 import { canonicalBytes } from './canonical';
 import { CityLedgerError } from './errors';
 import type { BatchAnchor, BatchContent } from './batch';
+import type { FlowAlert, FlowAlertContent } from './flow-alert';
 import type { ExchangeContent, ExchangeRecord } from './record';
 
 /**
@@ -9,12 +10,14 @@ import type { ExchangeContent, ExchangeRecord } from './record';
  *
  *     <context> "\n" <RFC 8785 canonical JSON of the content without its `signature` field>
  *
- * The context string separates record signatures from batch signatures. The signature is encoded
+ * The context string separates the kinds (exchange records, batches, flow alerts): a signature over
+ * one kind never verifies as another, even over identical bytes. The signature is encoded
  * IEEE P1363 (r || s, 32 bytes each, 64 bytes), then base64 (88 characters with padding).
  */
 export const ATTESTATION_CONTEXT = {
   record: 'cityledger/exchange-record/v1',
   batch: 'cityledger/batch-anchor/v1',
+  flowAlert: 'cityledger/flow-alert/v1',
 } as const;
 export type AttestationKind = keyof typeof ATTESTATION_CONTEXT;
 
@@ -30,7 +33,7 @@ export function withoutSignature<T extends object>(value: T): Omit<T, 'signature
   return copy as Omit<T, 'signature'>;
 }
 
-/** The exact bytes a gateway signs for a record or a batch. */
+/** The exact bytes a gateway signs for a record, a batch or a flow alert. */
 export function attestationMessage(kind: AttestationKind, content: object): Buffer {
   return Buffer.concat([
     Buffer.from(`${ATTESTATION_CONTEXT[kind]}\n`, 'utf8'),
@@ -111,4 +114,14 @@ export function signBatchAttestation(privateKeyPem: string, batch: BatchContent)
 /** True when `batch.signature` is the key's attestation of the batch. */
 export function verifyBatchAttestation(publicKeyPem: string, batch: BatchAnchor): boolean {
   return verifyContent('batch', publicKeyPem, batch);
+}
+
+/** A gateway's signature over a flow alert (its `signature` field, if any, is ignored). */
+export function signFlowAlertAttestation(privateKeyPem: string, alert: FlowAlertContent): string {
+  return signContent('flowAlert', privateKeyPem, alert);
+}
+
+/** True when `alert.signature` is the key's attestation of the flow alert. */
+export function verifyFlowAlertAttestation(publicKeyPem: string, alert: FlowAlert): boolean {
+  return verifyContent('flowAlert', publicKeyPem, alert);
 }

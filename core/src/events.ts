@@ -1,5 +1,6 @@
 import { type DataDepartment, type Decision, type Department, type Verdict } from './constants';
 import { type DenyReason } from './decide';
+import { type FlowAlertVerdict, type PortBucket } from './flow-alert';
 import { type GatewayStatus } from './gateway';
 import { type ModelStatus } from './model';
 
@@ -22,6 +23,8 @@ export const EVENTS = {
   modelRetired: 'cityledger.model.retired',
   batchAnchored: 'cityledger.batch.anchored',
   personalDataErased: 'cityledger.privacy.erased',
+  /** A suspicious or malicious flow alert was stored. */
+  flowAlert: 'cityledger.flow.alert',
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
@@ -93,6 +96,23 @@ export interface ErasureEvent extends EventBase<typeof EVENTS.personalDataErased
   readonly department: DataDepartment;
 }
 
+export interface FlowAlertEvent extends EventBase<typeof EVENTS.flowAlert> {
+  readonly alertId: string;
+  readonly gatewayId: string;
+  /** The gateway's department and registered zone. */
+  readonly department: DataDepartment;
+  readonly zone: string;
+  readonly verdict: FlowAlertVerdict;
+  readonly threatScore: number;
+  readonly anomalyScore?: number;
+  /** End of the flow. */
+  readonly observedAt: string;
+  readonly protocol: number;
+  readonly dstPortBucket: PortBucket;
+  readonly modelId: string;
+  readonly modelVersion: string;
+}
+
 export type CityLedgerEvent =
   | ExchangeEvent
   | PolicyMismatchEvent
@@ -100,7 +120,8 @@ export type CityLedgerEvent =
   | GatewayEvent
   | ModelEvent
   | BatchAnchoredEvent
-  | ErasureEvent;
+  | ErasureEvent
+  | FlowAlertEvent;
 
 const EVENT_NAMES: readonly string[] = Object.values(EVENTS);
 

@@ -75,10 +75,35 @@ export {
   parseP256PublicKey,
   signAttestation,
   signBatchAttestation,
+  signFlowAlertAttestation,
   verifyAttestation,
   verifyBatchAttestation,
+  verifyFlowAlertAttestation,
 } from './attestation';
 export type { AttestationKind } from './attestation';
+
+export {
+  FLOW_ALERT_VERDICTS,
+  PORT_BUCKETS,
+  PORT_PROTOCOLS,
+  flowAlertContent,
+  flowAlertId,
+  flowRef,
+  flowVerdict,
+  parseFlowAlert,
+  parseFlowAlertContent,
+  portBucket,
+} from './flow-alert';
+export type {
+  FlowAlert,
+  FlowAlertContent,
+  FlowAlertEntry,
+  FlowAlertOutcome,
+  FlowAlertVerdict,
+  FlowScores,
+  FlowTuple,
+  PortBucket,
+} from './flow-alert';
 
 export { GENESIS_ROOT, batchId, batchLeafData, buildBatch, parseBatchAnchor } from './batch';
 export type { BatchAnchor, BatchContent, BatchEntry } from './batch';
@@ -93,11 +118,28 @@ export type {
   ErasureEvent,
   EventName,
   ExchangeEvent,
+  FlowAlertEvent,
   GatewayEvent,
   ModelEvent,
   PolicyChangedEvent,
   PolicyMismatchEvent,
 } from './events';
 
-export { QUERY_PATHS, mergeComplianceSummaries, parseComplianceQuery, parseRecordQuery } from './query';
-export type { ComplianceQuery, ComplianceSummary, Page, QueryPath, RecordQuery } from './query';
+export {
+  FLOW_ALERT_QUERY_PATHS,
+  QUERY_PATHS,
+  mergeComplianceSummaries,
+  parseComplianceQuery,
+  parseFlowAlertQuery,
+  parseRecordQuery,
+} from './query';
+export type {
+  ComplianceQuery,
+  ComplianceSummary,
+  FlowAlertCounts,
+  FlowAlertQuery,
+  FlowAlertQueryPath,
+  Page,
+  QueryPath,
+  RecordQuery,
+} from './query';

@@ -1,5 +1,6 @@
 import { CATEGORY } from './category';
-import { type Department, DEPARTMENTS, LIMITS, type Verdict, VERDICTS } from './constants';
+import { DATA_DEPARTMENTS, type Department, DEPARTMENTS, LIMITS, type Verdict, VERDICTS } from './constants';
+import { FLOW_ALERT_VERDICTS, type FlowAlertVerdict } from './flow-alert';
 import { invalid, ObjectReader, SLUG } from './validate';
 
 /** Access paths of `queryRecords`. `incidents` lists policy-mismatch incidents instead of records. */
@@ -44,15 +45,21 @@ function readRange(r: ObjectReader): { from?: string; to?: string } {
   return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 }
 
-export function parseRecordQuery(value: unknown, path = 'query'): RecordQuery {
+/** Reads a paginated query whose `value` is required exactly for the paths in `patterns`. */
+function readPagedQuery<P extends string>(
+  value: unknown,
+  path: string,
+  paths: readonly P[],
+  patterns: Readonly<Record<string, RegExp>>,
+): { by: P; value?: string; from?: string; to?: string; pageSize?: number; bookmark?: string } {
   const r = new ObjectReader(value, path);
-  const by = r.oneOf('by', QUERY_PATHS);
-  const pattern = VALUE_PATTERNS[by];
+  const by = r.oneOf('by', paths);
+  const pattern = patterns[by];
   const hasValue = r.optional('value');
   if ((pattern !== undefined) !== hasValue) {
     invalid(r.path('value'), pattern === undefined ? `is not allowed with by=${by}` : 'is required');
   }
-  const query: RecordQuery = {
+  const query = {
     by,
     ...(pattern === undefined ? {} : { value: r.string('value', pattern, 80) }),
     ...readRange(r),
@@ -61,6 +68,39 @@ export function parseRecordQuery(value: unknown, path = 'query'): RecordQuery {
   };
   r.done();
   return query;
+}
+
+export function parseRecordQuery(value: unknown, path = 'query'): RecordQuery {
+  return readPagedQuery(value, path, QUERY_PATHS, VALUE_PATTERNS);
+}
+
+/** Access paths of `queryFlowAlerts`. */
+export const FLOW_ALERT_QUERY_PATHS = ['time', 'department', 'gateway', 'zone', 'verdict'] as const;
+export type FlowAlertQueryPath = (typeof FLOW_ALERT_QUERY_PATHS)[number];
+
+/**
+ * A paginated query over flow alerts, newest-last by `observedAt` (the end of the flow); `from`
+ * inclusive, `to` exclusive. `value` is required for department, gateway, zone and verdict.
+ */
+export interface FlowAlertQuery {
+  readonly by: FlowAlertQueryPath;
+  readonly value?: string;
+  readonly from?: string;
+  readonly to?: string;
+  /** 1 to LIMITS.maxPageSize (default LIMITS.defaultPageSize). */
+  readonly pageSize?: number;
+  readonly bookmark?: string;
+}
+
+const FLOW_VALUE_PATTERNS: Record<string, RegExp> = {
+  department: new RegExp(`^(${DATA_DEPARTMENTS.join('|')})$`),
+  gateway: SLUG,
+  zone: SLUG,
+  verdict: new RegExp(`^(${FLOW_ALERT_VERDICTS.join('|')})$`),
+};
+
+export function parseFlowAlertQuery(value: unknown, path = 'query'): FlowAlertQuery {
+  return readPagedQuery(value, path, FLOW_ALERT_QUERY_PATHS, FLOW_VALUE_PATTERNS);
 }
 
 /** Compliance summary over `[from, to)`, for all records (audit) or one department's. */
@@ -108,7 +148,27 @@ export interface ComplianceSummary {
   readonly denialsByReason: Readonly<Record<string, number>>;
   /** Policy-mismatch incidents. */
   readonly mismatches: number;
+  /** Flow alerts of the scope's gateways (absent from chaincode versions without flow alerts). */
+  readonly flowAlerts?: FlowAlertCounts;
   readonly bookmark: string;
+}
+
+/** Flow alerts of a period: in total, per verdict and per gateway zone. */
+export interface FlowAlertCounts {
+  readonly total: number;
+  readonly verdicts: Readonly<Record<FlowAlertVerdict, number>>;
+  readonly zones: Readonly<Record<string, number>>;
+}
+
+function addFlowAlertCounts(a?: FlowAlertCounts, b?: FlowAlertCounts): FlowAlertCounts | undefined {
+  if (a === undefined || b === undefined) {
+    return a ?? b;
+  }
+  return {
+    total: a.total + b.total,
+    verdicts: addCounts(a.verdicts, b.verdicts) as Record<FlowAlertVerdict, number>,
+    zones: addCounts(a.zones, b.zones),
+  };
 }
 
 function addCounts(
@@ -138,6 +198,11 @@ export function mergeComplianceSummaries(a: ComplianceSummary, b: ComplianceSumm
     denials: a.denials + b.denials,
     denialsByReason: addCounts(a.denialsByReason, b.denialsByReason),
     mismatches: a.mismatches + b.mismatches,
+    ...optionalFlowAlerts(addFlowAlertCounts(a.flowAlerts, b.flowAlerts)),
     bookmark: b.bookmark,
   };
+}
+
+function optionalFlowAlerts(counts?: FlowAlertCounts): { flowAlerts?: FlowAlertCounts } {
+  return counts === undefined ? {} : { flowAlerts: counts };
 }

@@ -2,8 +2,10 @@ import {
   type ErasureRecord,
   CityLedgerError,
   type ExchangeEntry,
+  type FlowAlertEntry,
   type MismatchIncident,
   parseComplianceQuery,
+  parseFlowAlertQuery,
   parseJsonArgument,
   parseRecordQuery,
   ROLES,
@@ -15,6 +17,7 @@ import { type Caller, canSee, getCaller, requireRole } from '../caller';
 import { keys } from '../ledger/keys';
 import { getJson, reply } from '../ledger/state';
 import { complianceSummary } from './compliance';
+import { canSeeFlowAlert, queryFlowAlerts } from './flow-alert-query';
 import { historyKey, readHistory } from './history';
 import { queryRecords } from './record-query';
 
@@ -79,6 +82,33 @@ export class AuditContract extends CityLedgerContract {
   public async queryRecords(ctx: Context, query: string): Promise<string> {
     const parsed = parseRecordQuery(parseJsonArgument(query, 'query', MAX_QUERY_BYTES));
     return reply(await queryRecords(ctx, getCaller(ctx), parsed));
+  }
+
+  /** One flow alert by id. Caller: audit, or the department of the gateway that raised it. */
+  @Transaction(false)
+  @Returns('string')
+  public async getFlowAlert(ctx: Context, alertId: string): Promise<string> {
+    checkHash(alertId, 'alertId');
+    const caller = getCaller(ctx);
+    const entry = await getJson<FlowAlertEntry>(ctx, keys.flowAlert(alertId));
+    if (entry === undefined) {
+      throw new CityLedgerError('NOT_FOUND', `no flow alert ${alertId}`);
+    }
+    if (!canSeeFlowAlert(caller, entry)) {
+      throw new CityLedgerError(
+        'UNAUTHORIZED',
+        `flow alert ${alertId} is visible to audit and ${entry.department}`,
+      );
+    }
+    return reply(entry);
+  }
+
+  /** A page of flow alerts by time, department, gateway, zone or verdict (a FlowAlertQuery). */
+  @Transaction(false)
+  @Returns('string')
+  public async queryFlowAlerts(ctx: Context, query: string): Promise<string> {
+    const parsed = parseFlowAlertQuery(parseJsonArgument(query, 'query', MAX_QUERY_BYTES));
+    return reply(await queryFlowAlerts(ctx, getCaller(ctx), parsed));
   }
 
   /**

@@ -3,21 +3,26 @@ import {
   type ComplianceQuery,
   type ComplianceSummary,
   type Department,
+  type FlowAlertCounts,
+  type FlowAlertVerdict,
   LIMITS,
   type Verdict,
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { type Caller } from '../caller';
+import { FLOW_DIMENSIONS, type FlowIndexValue } from '../exchange/flow-alert-indexes';
 import { DIMENSIONS, type IndexValue, NO_VALUE, VIEWER_ALL } from '../exchange/indexes';
 import { keys } from '../ledger/keys';
 import { readPage } from '../ledger/range';
 import { timeRange } from './record-query';
 
 /**
- * The summary scans the time index of records, then that of incidents, one page per call. Its
- * bookmark is `r:<peer bookmark>` or `x:<peer bookmark>` (phase and position), empty when done.
+ * The summary scans the time index of records, then that of incidents, then that of flow alerts,
+ * one page per call. Its bookmark is `r:`, `x:` or `f:` followed by the peer's bookmark (phase and
+ * position), empty when done.
  */
-type Phase = 'r' | 'x';
+type Phase = 'r' | 'x' | 'f';
+const PHASES: readonly Phase[] = ['r', 'x', 'f'];
 
 function scopeFor(caller: Caller, query: ComplianceQuery): Department | 'all' {
   if (caller.department === 'audit') {
@@ -33,11 +38,30 @@ function parseBookmark(bookmark: string): [Phase, string] {
   if (bookmark === '') {
     return ['r', ''];
   }
-  const phase = bookmark.slice(0, 2);
-  if (phase !== 'r:' && phase !== 'x:') {
+  const phase = PHASES.find((p) => bookmark.startsWith(`${p}:`));
+  if (phase === undefined) {
     throw new CityLedgerError('INVALID_ARGUMENT', 'bookmark does not belong to this query');
   }
-  return [phase === 'r:' ? 'r' : 'x', bookmark.slice(2)];
+  return [phase, bookmark.slice(2)];
+}
+
+/** The bookmark after a page: the same phase while the peer has more, else the next phase. */
+function nextBookmark(phase: Phase, peerBookmark: string): string {
+  if (peerBookmark !== '') {
+    return `${phase}:${peerBookmark}`;
+  }
+  const next = PHASES[PHASES.indexOf(phase) + 1];
+  return next === undefined ? '' : `${next}:`;
+}
+
+function countFlowAlerts(values: readonly FlowIndexValue[]): FlowAlertCounts {
+  const verdicts: Record<FlowAlertVerdict, number> = { suspicious: 0, malicious: 0 };
+  const zones: Record<string, number> = {};
+  for (const v of values) {
+    verdicts[v.v] += 1;
+    increment(zones, v.z);
+  }
+  return { total: values.length, verdicts, zones };
 }
 
 function increment(counts: Record<string, number>, key: string): void {
@@ -87,14 +111,20 @@ export async function complianceSummary(
   const scope = scopeFor(caller, query);
   const [phase, peerBookmark] = parseBookmark(query.bookmark ?? '');
   const viewer = scope === 'all' ? VIEWER_ALL : scope;
-  const dimension = phase === 'r' ? DIMENSIONS.time : DIMENSIONS.incidents;
-  const [start, end] = timeRange(keys.indexPrefix(viewer, dimension, NO_VALUE), query.from, query.to);
+  const prefix =
+    phase === 'f'
+      ? keys.flowIndexPrefix(viewer, FLOW_DIMENSIONS.time, NO_VALUE)
+      : keys.indexPrefix(viewer, phase === 'r' ? DIMENSIONS.time : DIMENSIONS.incidents, NO_VALUE);
+  const [start, end] = timeRange(prefix, query.from, query.to);
   const page = await readPage(ctx, start, end, LIMITS.maxSummaryScan, peerBookmark);
-  const values = page.entries.map((e) => JSON.parse(e.value.toString('utf8')) as IndexValue);
-  const next = page.bookmark !== '' ? `${phase}:${page.bookmark}` : phase === 'r' ? 'x:' : '';
-  const base = emptySummary(query, scope);
-  if (phase === 'x') {
-    return { ...base, mismatches: values.length, bookmark: next };
+  const values = page.entries.map((e) => JSON.parse(e.value.toString('utf8')) as unknown);
+  const base = { ...emptySummary(query, scope), bookmark: nextBookmark(phase, page.bookmark) };
+  switch (phase) {
+    case 'r':
+      return countRecords(values as IndexValue[], base);
+    case 'x':
+      return { ...base, mismatches: values.length };
+    case 'f':
+      return { ...base, flowAlerts: countFlowAlerts(values as FlowIndexValue[]) };
   }
-  return { ...countRecords(values, base), bookmark: next };
 }

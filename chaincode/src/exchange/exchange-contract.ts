@@ -8,6 +8,7 @@ import { keys } from '../ledger/keys';
 import { getJson, reply } from '../ledger/state';
 import { anchorBatch, findBatchById } from './batch-anchor';
 import { recordExchange } from './record-exchange';
+import { recordFlowAlert } from './record-flow-alert';
 
 /** Batches are visible to the audit org and to the department that runs the gateway. */
 function requireBatchReader(caller: Caller, gateway: GatewayEntry): void {
@@ -19,8 +20,8 @@ function requireBatchReader(caller: Caller, gateway: GatewayEntry): void {
   }
 }
 
-/** What gateways submit: single exchange records and Merkle batch anchors. */
-@Info({ title: 'ExchangeContract', description: 'Attested exchange records and batch anchors' })
+/** What gateways submit: single exchange records, flow alerts and Merkle batch anchors. */
+@Info({ title: 'ExchangeContract', description: 'Attested exchange records, flow alerts and batch anchors' })
 export class ExchangeContract extends CityLedgerContract {
   constructor() {
     super('exchange');
@@ -35,6 +36,16 @@ export class ExchangeContract extends CityLedgerContract {
   @Returns('string')
   public async recordExchange(ctx: Context, record: string): Promise<string> {
     return reply(await recordExchange(ctx, record));
+  }
+
+  /**
+   * Stores one attested flow alert: a suspicious or malicious flow (idempotent: the same alert returns
+   * the stored entry). Returns a FlowAlertOutcome. Caller: the alert's gateway.
+   */
+  @Transaction()
+  @Returns('string')
+  public async recordFlowAlert(ctx: Context, alert: string): Promise<string> {
+    return reply(await recordFlowAlert(ctx, alert));
   }
 
   /** Anchors a Merkle batch, chained to the gateway's previous one. Caller: the batch's gateway. */

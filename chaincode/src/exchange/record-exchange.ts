@@ -58,7 +58,8 @@ async function authenticate(ctx: Context, caller: Caller, record: ExchangeRecord
   return gateway;
 }
 
-function checkWindow(observedAt: string, now: string): void {
+/** `observedAt` at most 7 days before and 5 minutes after the transaction time. */
+export function checkWindow(observedAt: string, now: string): void {
   if (observedAt < addSeconds(now, -LIMITS.maxRecordAgeSeconds)) {
     throw new CityLedgerError(
       'TIMESTAMP_OUT_OF_WINDOW',

@@ -32,6 +32,12 @@ export const keys = {
   /** Index prefix: `ix~<viewer>~<dimension>~<value>~`, followed by `<observedAt>~<recordId>`. */
   indexPrefix: (viewer: string, dimension: string, value: string): string =>
     `ix~${viewer}~${dimension}~${value}~`,
+  flowAlert: (id: string): string => `flowalert~${id}`,
+  /** Flow-alert index prefix: `fx~<viewer>~<dimension>~<value>~`, then `<observedAt>~<alertId>`. */
+  flowIndexPrefix: (viewer: string, dimension: string, value: string): string =>
+    `fx~${viewer}~${dimension}~${value}~`,
+  /** Benchmark-only writes of BaselineContract; no other key starts with `baseline~`. */
+  baseline: (key: string): string => `baseline~${key}`,
 } as const;
 
 /** Upper bound for a range over keys that extend `prefix` with printable ASCII. */

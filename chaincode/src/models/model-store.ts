@@ -1,4 +1,4 @@
-import { CityLedgerError, type ModelEntry, type ModelStatus } from '@cityledger/core';
+import { CityLedgerError, type ModelEntry, type ModelKind, type ModelStatus } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { requireMajorityEndorsement } from '../ledger/endorsement';
 import { keys } from '../ledger/keys';
@@ -49,6 +49,23 @@ export async function requireApprovedModel(ctx: Context, id: string, version: st
   }
   if (model.status !== 'active' || set.models[ref] !== 'active') {
     throw new CityLedgerError('MODEL_NOT_APPROVED', `model ${ref} is retired`);
+  }
+  return model;
+}
+
+/** An approved model of the given kind; MODEL_NOT_APPROVED for a model of another kind. */
+export async function requireApprovedModelOfKind(
+  ctx: Context,
+  id: string,
+  version: string,
+  kind: ModelKind,
+): Promise<ModelEntry> {
+  const model = await requireApprovedModel(ctx, id, version);
+  if (model.kind !== kind) {
+    throw new CityLedgerError(
+      'MODEL_NOT_APPROVED',
+      `model ${modelRef(id, version)} is registered as ${model.kind}, not ${kind}`,
+    );
   }
   return model;
 }

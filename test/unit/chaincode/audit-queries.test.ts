@@ -232,6 +232,7 @@ describe('complianceSummary', () => {
       denials: (2 * N) / 3,
       denialsByReason: { 'no-grant': (2 * N) / 3 },
       mismatches: 1,
+      flowAlerts: { total: 0, verdicts: { suspicious: 0, malicious: 0 }, zones: {} },
       bookmark: '',
     });
   });

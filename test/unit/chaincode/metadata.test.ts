@@ -48,6 +48,7 @@ describe('contract metadata', () => {
     const names = Object.keys(metadata.contracts).sort();
     expect(names).toEqual([
       'audit',
+      'baseline',
       'exchange',
       'gateways',
       'models',

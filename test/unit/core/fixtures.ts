@@ -3,10 +3,13 @@ import {
   type AccessPolicy,
   type ExchangeContent,
   type ExchangeRecord,
+  type FlowAlert,
+  type FlowAlertContent,
   type GatewayRegistration,
   type ModelSpec,
   sha256Hex,
   signAttestation,
+  signFlowAlertAttestation,
 } from '@cityledger/core';
 
 export interface KeyPair {
@@ -100,4 +103,41 @@ export function withField(value: object, field: string, replacement: unknown): R
     ([key]) => key !== field,
   );
   return Object.fromEntries(replacement === undefined ? copy : [...copy, [field, replacement]]);
+}
+
+/** A suspicious flow scored by the classifier of `modelSpec()` (thresholds 0.5 / 0.9). */
+export function flowAlertContent(overrides: Partial<FlowAlertContent> = {}): FlowAlertContent {
+  return {
+    gatewayId: 'health-gw-1',
+    observedAt: '2026-03-01T10:00:00.000Z',
+    flowStart: '2026-03-01T09:59:58.250Z',
+    flowRef: sha256Hex('flow 1'),
+    protocol: 6,
+    dstPortBucket: 'well-known',
+    fwdBytes: 1200,
+    fwdPackets: 10,
+    revBytes: 40_000,
+    revPackets: 30,
+    threatScore: 0.7,
+    verdict: 'suspicious',
+    modelId: 'threat-clf',
+    modelVersion: '1.2.0',
+    ...overrides,
+  };
+}
+
+export function signedFlowAlert(keys: KeyPair, overrides: Partial<FlowAlertContent> = {}): FlowAlert {
+  const content = flowAlertContent(overrides);
+  return { ...content, signature: signFlowAlertAttestation(keys.privateKeyPem, content) };
+}
+
+/** An anomaly model as models/ registers one: a single threshold, `malicious` 1 (never used). */
+export function anomalyModelSpec(overrides: Partial<ModelSpec> = {}): ModelSpec {
+  return modelSpec({
+    id: 'flow-anomaly',
+    version: '1.0.0',
+    kind: 'anomaly',
+    thresholds: { suspicious: 0.72, malicious: 1 },
+    ...overrides,
+  });
 }

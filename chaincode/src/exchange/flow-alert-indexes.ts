@@ -1,0 +1,48 @@
+import { type DataDepartment, type FlowAlertEntry, type FlowAlertVerdict } from '@cityledger/core';
+import { type Context } from 'fabric-contract-api';
+import { keys } from '../ledger/keys';
+import { putJson } from '../ledger/state';
+import { NO_VALUE, VIEWER_ALL } from './indexes';
+
+/**
+ * Secondary indexes of flow alerts, apart from those of exchange records (`ix~`) so that neither
+ * query ever meets the other's entries:
+ *
+ *     fx~<viewer>~<dimension>~<value>~<observedAt>~<alertId>
+ *
+ * viewer: `all` (the audit org) and the gateway's department; dimension: `t` time (value `_`),
+ * `g` gateway, `z` zone, `v` verdict. Entries sort by the flow's end within each prefix.
+ */
+export const FLOW_DIMENSIONS = { time: 't', gateway: 'g', zone: 'z', verdict: 'v' } as const;
+
+/** What a flow-alert index entry holds: enough to count alerts without reading them. */
+export interface FlowIndexValue {
+  readonly id: string;
+  readonly g: string;
+  readonly d: DataDepartment;
+  readonly z: string;
+  readonly v: FlowAlertVerdict;
+}
+
+export async function indexFlowAlert(ctx: Context, entry: FlowAlertEntry): Promise<void> {
+  const { alert } = entry;
+  const value: FlowIndexValue = {
+    id: entry.id,
+    g: alert.gatewayId,
+    d: entry.department,
+    z: entry.zone,
+    v: alert.verdict,
+  };
+  const suffix = `${alert.observedAt}~${entry.id}`;
+  const paths: [string, string][] = [
+    [FLOW_DIMENSIONS.time, NO_VALUE],
+    [FLOW_DIMENSIONS.gateway, alert.gatewayId],
+    [FLOW_DIMENSIONS.zone, entry.zone],
+    [FLOW_DIMENSIONS.verdict, alert.verdict],
+  ];
+  for (const viewer of [VIEWER_ALL, entry.department]) {
+    for (const [dimension, dimensionValue] of paths) {
+      await putJson(ctx, keys.flowIndexPrefix(viewer, dimension, dimensionValue) + suffix, value);
+    }
+  }
+}
