@@ -62,7 +62,7 @@ COMMON_LIMITS = [
     "IoT-23: 14,260 rows of capture 34-1 (DDoS, history 'C', zero packets counted in both directions) are "
     "excluded because no flow exporter reports a flow without packets; only 134 observable DDoS rows remain and "
     "they all fall in the validation/test period, so IoT-23 contributes no DDoS to training.",
-    "IoT-23 capture 42-1 labels about 1,100 SYN-only retries to 185.244.25.183:4975 (same /24 as the 34-1 C&C "
+    "IoT-23 capture 42-1 labels 928 SYN-only retries to 185.244.25.183:4975 (same /24 as the 34-1 C&C "
     "server) as benign; in the core features they are identical to the C&C SYN retries of 34-1 (labelled "
     "malicious). Labels were kept as published; this conflict bounds IoT-23 C&C recall at 1% FPR.",
     "NF-BoT-IoT-v2 has 1,285 benign rows (194 in test): its FPR is measured on few flows.",
