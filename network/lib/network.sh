@@ -191,11 +191,14 @@ cmd_up() {
 
 cmd_down() {
   local start_ms
-  local -a leftovers=()
+  local -a leftovers=() started=()
   start_ms="$(now_ms)"
-  step "Stopping every process of the network"
+  mapfile -t started < <(known_processes)
+  step "Stopping every process of the network (${#started[@]} recorded in $PID_DIR)"
   stop_all
-  mapfile -t leftovers < <(busy_ports)
+  # Only meaningful when this data directory had processes: otherwise the ports may belong
+  # to another network.
+  [ "${#started[@]}" -eq 0 ] || mapfile -t leftovers < <(busy_ports)
   step "Removing $DATA_DIR"
   wipe_data_dir
   rm -f "$DATA_DIR/.lock"
