@@ -27,7 +27,11 @@ export async function readPage(
   if (bookmark !== '' && (bookmark < start || bookmark >= end)) {
     throw new CityLedgerError('INVALID_ARGUMENT', 'bookmark does not belong to this query');
   }
-  const { iterator, metadata } = await ctx.stub.getStateByRangeWithPagination(start, end, pageSize, bookmark);
+  const response = await ctx.stub.getStateByRangeWithPagination(start, end, pageSize, bookmark);
+  const { iterator } = response;
+  // The shim leaves `metadata` out when the peer's QueryResponseMetadata encodes to nothing (an
+  // empty page without bookmark), whatever its typing says.
+  const metadata = response.metadata as typeof response.metadata | undefined;
   const entries: KeyValue[] = [];
   try {
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
@@ -36,5 +40,5 @@ export async function readPage(
   } finally {
     await iterator.close();
   }
-  return { entries, bookmark: metadata.bookmark };
+  return { entries, bookmark: metadata?.bookmark ?? '' };
 }

@@ -229,10 +229,16 @@ export class FakeStub implements ChaincodeStub {
     };
     const response = Promise.resolve().then(() => {
       const [items, next] = run();
+      // Like the shim: no metadata when the peer's QueryResponseMetadata is empty (nothing fetched,
+      // no bookmark), since protobuf encodes an all-default message as no bytes.
+      const metadata =
+        items.length === 0 && next === ''
+          ? {}
+          : { metadata: { fetchedRecordsCount: items.length, bookmark: next } };
       return {
         iterator: this.#iterator(items),
-        metadata: { fetchedRecordsCount: items.length, bookmark: next },
-      };
+        ...metadata,
+      } as StateQueryResponse<Iterators.StateQueryIterator>;
     });
     return queryResult(response, () => Promise.resolve(run()[0]));
   }
