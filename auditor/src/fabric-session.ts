@@ -61,7 +61,7 @@ export class FabricSession {
     this.peerName = peer.name;
     this.channel = profile.channel;
     this.chaincode = profile.chaincode;
-    this.#grpc = newGrpcClient(peer);
+    this.#grpc = newGrpcClient(peer, profile.clientTls);
     this.ledger = LedgerClient.connect({
       profile,
       identity: options.identity,

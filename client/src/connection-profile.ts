@@ -24,6 +24,8 @@ export interface ConnectionProfile {
   readonly chaincode: string;
   readonly peers: readonly PeerEndpoint[];
   readonly identities: Readonly<Record<string, IdentityFiles>>;
+  /** The org's TLS client certificate, presented when the network runs with mutual TLS. */
+  readonly clientTls?: IdentityFiles;
 }
 
 /** Default data directory of the local network: `$CITYLEDGER_DATA_DIR` or `<repo>/.cityledger`. */
@@ -63,10 +65,12 @@ export function parseConnectionProfile(value: unknown, source = 'connection prof
   const identitiesValue = asRecord(obj.identities, `${source}: identities`);
   const identities: Record<string, IdentityFiles> = {};
   for (const [name, files] of Object.entries(identitiesValue)) {
-    const f = asRecord(files, `${source}: identities.${name}`);
-    identities[name] = { certPath: str(f, 'certPath', source), keyPath: str(f, 'keyPath', source) };
+    identities[name] = identityFiles(files, `${source}: identities.${name}`, source);
   }
+  const clientTls =
+    obj.clientTls === undefined ? undefined : identityFiles(obj.clientTls, `${source}: clientTls`, source);
   return {
+    ...(clientTls === undefined ? {} : { clientTls }),
     org: str(obj, 'org', source),
     mspId: str(obj, 'mspId', source),
     channel: str(obj, 'channel', source),
@@ -74,6 +78,11 @@ export function parseConnectionProfile(value: unknown, source = 'connection prof
     peers,
     identities,
   };
+}
+
+function identityFiles(value: unknown, what: string, source: string): IdentityFiles {
+  const f = asRecord(value, what);
+  return { certPath: str(f, 'certPath', source), keyPath: str(f, 'keyPath', source) };
 }
 
 function asRecord(value: unknown, what: string): Record<string, unknown> {

@@ -79,7 +79,7 @@ export class LedgerClient {
     if (peer === undefined) {
       throw new Error(`peer index ${options.peerIndex ?? 0} is not in the ${profile.org} profile`);
     }
-    this.#ownedGrpc = options.grpcClient === undefined ? newGrpcClient(peer) : undefined;
+    this.#ownedGrpc = options.grpcClient === undefined ? newGrpcClient(peer, profile.clientTls) : undefined;
     const client = options.grpcClient ?? this.#ownedGrpc;
     this.#deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
     this.mspId = profile.mspId;

@@ -22,6 +22,15 @@ describe('connection profiles', () => {
     expect(p.identities.steward?.keyPath).toBe('/k.pem');
   });
 
+  it('reads the optional TLS client certificate used with mutual TLS', () => {
+    expect(parseConnectionProfile(valid).clientTls).toBeUndefined();
+    const p = parseConnectionProfile({ ...valid, clientTls: { certPath: '/tls.pem', keyPath: '/tls.key' } });
+    expect(p.clientTls).toEqual({ certPath: '/tls.pem', keyPath: '/tls.key' });
+    expect(() => parseConnectionProfile({ ...valid, clientTls: { certPath: '/tls.pem' } })).toThrow(
+      /"keyPath"/,
+    );
+  });
+
   it('names the missing or malformed field', () => {
     expect(() => parseConnectionProfile({ ...valid, peers: [] })).toThrow(
       /"peers" must be a non-empty array/,
