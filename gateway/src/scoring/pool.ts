@@ -40,7 +40,7 @@ export interface FlowScore {
   /** Anomaly output `anomaly_score` (float32); undefined without an anomaly model. */
   readonly anomalyScore: number | undefined;
   readonly verdict: Verdict;
-  /** What to record as `threatScore` (see FlowVerdict.threatScore). */
+  /** What an exchange record cites as `threatScore` (flow alerts cite attackProbability): see FlowVerdict. */
   readonly threatScore: number;
 }
 

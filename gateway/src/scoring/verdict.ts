@@ -1,4 +1,4 @@
-import { type ModelThresholds, type Verdict, verdictFor } from '@cityledger/core';
+import { flowVerdict, type ModelThresholds, type Verdict } from '@cityledger/core';
 
 /**
  * Thresholds of the verdict rule (models/feature-spec.json `verdictRule`): the classifier's
@@ -13,32 +13,37 @@ export interface VerdictThresholds {
 export interface FlowVerdict {
   readonly verdict: Verdict;
   /**
-   * The score to record as `threatScore`: the attack probability, raised to the classifier's
-   * `suspicious` threshold when only the anomaly clause made the flow suspicious. So
-   * `verdictFor(threatScore, thresholds.classifier) === verdict` always holds, which is the check
-   * a chain that knows only the classifier's thresholds can make.
+   * The score an exchange record cites as `threatScore`: the attack probability, raised to the
+   * classifier's `suspicious` threshold when only the anomaly clause made the flow suspicious. So
+   * `verdictFor(threatScore, thresholds.classifier) === verdict` always holds, which is what
+   * `exchange:recordExchange` checks (it knows only the cited classifier). A flow alert instead cites
+   * the raw attack probability and anomaly score: `recordFlowAlert` re-applies the two-model rule.
    */
   readonly threatScore: number;
 }
 
 /**
  * The verdict rule: malicious if attackProbability >= classifier.malicious; else suspicious if
- * attackProbability >= classifier.suspicious or anomalyScore >= anomaly; else benign. The classifier
- * part is core's `verdictFor`; an absent anomaly score or threshold leaves the anomaly clause false.
- * Comparisons are on the float32 values onnxruntime returns, widened to double (as the chain does).
+ * attackProbability >= classifier.suspicious or anomalyScore >= anomaly; else benign. This is core's
+ * `flowVerdict` (what the chain applies to flow alerts), itself built on `verdictFor`; an absent anomaly
+ * score or threshold leaves the anomaly clause false. Comparisons are on the float32 values onnxruntime
+ * returns, widened to double (as the chain does).
  */
 export function combineVerdict(
   attackProbability: number,
   anomalyScore: number | undefined,
   thresholds: VerdictThresholds,
 ): FlowVerdict {
-  const byClassifier = verdictFor(attackProbability, thresholds.classifier);
-  const anomalous =
-    anomalyScore !== undefined && thresholds.anomaly !== undefined && anomalyScore >= thresholds.anomaly;
-  if (byClassifier === 'benign' && anomalous) {
-    return { verdict: 'suspicious', threatScore: thresholds.classifier.suspicious };
-  }
-  return { verdict: byClassifier, threatScore: attackProbability };
+  const verdict = flowVerdict(
+    { threatScore: attackProbability, ...(anomalyScore === undefined ? {} : { anomalyScore }) },
+    thresholds.classifier,
+    // flowVerdict reads only the anomaly model's `suspicious` threshold: it never makes a flow malicious.
+    thresholds.anomaly === undefined
+      ? undefined
+      : { suspicious: thresholds.anomaly, malicious: Number.POSITIVE_INFINITY },
+  );
+  const raised = verdict === 'suspicious' && attackProbability < thresholds.classifier.suspicious;
+  return { verdict, threatScore: raised ? thresholds.classifier.suspicious : attackProbability };
 }
 
 /** Throws a RangeError unless the thresholds are usable (0 <= suspicious < malicious <= 1, finite anomaly). */

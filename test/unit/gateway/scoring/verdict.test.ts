@@ -1,4 +1,5 @@
-import { verdictFor } from '@cityledger/core';
+import { flowVerdict, verdictFor } from '@cityledger/core';
+import { decideVerdict } from '../../../../gateway/src/features';
 import { checkVerdictThresholds, combineVerdict } from '../../../../gateway/src/scoring';
 
 const thresholds = { classifier: { suspicious: 0.4, malicious: 0.8 }, anomaly: 0.1 };
@@ -36,6 +37,22 @@ describe('combineVerdict', () => {
     const f32 = Math.fround(0.8);
     expect(f32 > 0.8).toBe(true);
     expect(combineVerdict(f32, undefined, thresholds).verdict).toBe('malicious');
+  });
+});
+
+describe('combineVerdict agrees with the other implementations of the rule', () => {
+  it("gives core flowVerdict's and the feature extractor's decideVerdict's verdict on a grid", () => {
+    const anomalyThresholds = { suspicious: thresholds.anomaly, malicious: 1 };
+    const flat = { ...thresholds.classifier, anomaly: thresholds.anomaly };
+    for (let p = 0; p <= 1.0001; p += 0.005) {
+      for (let a = -0.5; a <= 0.5; a += 0.025) {
+        const mine = combineVerdict(p, a, thresholds).verdict;
+        expect(mine).toBe(
+          flowVerdict({ threatScore: p, anomalyScore: a }, thresholds.classifier, anomalyThresholds),
+        );
+        expect(mine).toBe(decideVerdict({ attackProbability: p, anomalyScore: a }, flat));
+      }
+    }
   });
 });
 
