@@ -37,18 +37,22 @@ jest.setTimeout(300_000);
 const REPO = path.resolve(__dirname, '../../../..');
 const IOT23 = path.resolve(REPO, '..', 'shared', 'data', 'iot-23');
 
-const CAPTURES = [
+/** With the Zeek conn log of the same traffic where there is one (the honeypot's is of another capture). */
+const CAPTURES: { name: string; file: string; connLog: string | undefined }[] = [
   {
     name: 'Philips Hue honeypot 4-1 (IPv4, IPv6, ICMP)',
     file: 'CTU-Honeypot-Capture-4-1/2018-09-14-13-40-25-Philips-Hue-Bridge.pcap',
+    connLog: undefined,
   },
   {
     name: 'Mirai IRC C&C 34-1 (TCP, 24 h)',
     file: 'CTU-IoT-Malware-Capture-34-1/2018-12-21-15-50-14-192.168.1.195.irc.pcap',
+    connLog: 'CTU-IoT-Malware-Capture-34-1/conn.log.labeled',
   },
   {
     name: 'Trojan 42-1 (capture cut short)',
     file: 'CTU-IoT-Malware-Capture-42-1/2019-01-10-14-34-38-192.168.1.197.pcap',
+    connLog: 'CTU-IoT-Malware-Capture-42-1/conn.log.labeled',
   },
 ];
 
@@ -154,11 +158,29 @@ function directionTotals(pairs: readonly [FlatRecord, FlatRecord][]): Map<string
   return new Map([...totals].map(([k, [b, p]]) => [k, `${b}B ${p}p`]));
 }
 
+const endpoints = (protocol: number, a: string, b: string) => `${protocol} ${[a, b].sort().join(' ')}`;
+
+/** Zeek conn records (TCP and UDP) by unordered endpoints: start time and originator. */
+async function zeekOriginators(connLog: string): Promise<Map<string, { startMs: number; orig: string }[]>> {
+  const byEndpoints = new Map<string, { startMs: number; orig: string }[]>();
+  for (const line of (await readFile(connLog, 'utf8')).split(/\r?\n/)) {
+    if (line === '' || line.startsWith('#')) continue;
+    const [ts, , origH, origP, respH, respP, proto] = line.split('\t');
+    const protocol = proto === 'tcp' ? 6 : proto === 'udp' ? 17 : 0;
+    if (protocol === 0) continue;
+    const k = endpoints(protocol, `${origH}:${origP}`, `${respH}:${respP}`);
+    const list = byEndpoints.get(k) ?? [];
+    list.push({ startMs: Math.round(Number(ts) * 1000), orig: `${origH}:${origP}` });
+    byEndpoints.set(k, list);
+  }
+  return byEndpoints;
+}
+
 beforeAll(() => {
   requireTools('softflowd', 'tshark', 'nfcapd', 'nfdump');
 });
 
-describe.each(CAPTURES)('softflowd export of $name', ({ file }) => {
+describe.each(CAPTURES)('softflowd export of $name', ({ file, connLog }) => {
   const capture = path.join(IOT23, file);
   let dir = '';
   let v9: Exported;
@@ -235,6 +257,30 @@ describe.each(CAPTURES)('softflowd export of $name', ({ file }) => {
     const icmpCount = (pairs: [FlatRecord, FlatRecord][]) => pairs.filter(([a]) => isIcmp(a.protocol)).length;
     expect(icmpCount(ours)).toBeLessThanOrEqual(icmpCount(theirs));
   });
+
+  if (connLog !== undefined) {
+    it(`orients BiFlows as Zeek does (${connLog})`, async () => {
+      // softflowd gives both directions the same times, so the initiator comes from TCP flags and
+      // the service port, while Zeek saw the first packet. They may differ only where neither rule
+      // applies: UDP between equal ports (NTP 123 <-> 123), or TCP picked up without its SYN.
+      const zeek = await zeekOriginators(path.join(IOT23, connLog));
+      let matched = 0;
+      const disagree: BiFlow[] = [];
+      for (const f of ipfix.live.filter((b) => b.protocol === 6 || b.protocol === 17)) {
+        const candidates =
+          zeek.get(endpoints(f.protocol, `${f.srcAddr}:${f.srcPort}`, `${f.dstAddr}:${f.dstPort}`)) ?? [];
+        const z = candidates.find((c) => Math.abs(c.startMs - f.startMs) < 2000);
+        if (z === undefined) continue;
+        matched++;
+        if (z.orig !== `${f.srcAddr}:${f.srcPort}`) disagree.push(f);
+      }
+      expect(matched).toBeGreaterThan(0.95 * ipfix.live.length);
+      const noRule = (f: BiFlow) =>
+        f.protocol === 17 ? f.srcPort === f.dstPort : ((f.fwdTcpFlags | f.revTcpFlags) & 0x02) === 0;
+      expect(disagree.filter((f) => !noRule(f))).toEqual([]);
+      expect(disagree.length).toBeLessThan(0.01 * matched);
+    });
+  }
 
   it('gives the same BiFlows live, from the recording, over v9 and IPFIX, and from softflowd biflows', async () => {
     expect(replayCapture(await readFile(v9.recording)).flows).toEqual(v9.live);

@@ -152,43 +152,39 @@ function tsharkRecord(
   };
 }
 
+type TsharkFlow = [FlatRecord, FlatRecord | undefined];
+
+/** The records of one NetFlow/IPFIX message (tshark's cflow layer); tracks systemInitTime in `state`. */
+function messageFlows(cf: Obj, state: { sysInitMs: number }, out: TsharkFlow[]): void {
+  const version = Number(cf['cflow.version']);
+  const ts = cf['cflow.timestamp_tree'] as Obj;
+  const exportMs = Number(first(ts['cflow.unix_secs'] ?? ts['cflow.exporttime'])) * 1000;
+  const sysUptimeMs = version === 9 ? secondsToMs(first(cf['cflow.sysuptime'])!) : 0;
+  const h: TsharkHeader = { version, exportMs, sysUptimeMs };
+  const sets = Object.entries(cf).filter(([name]) => /^(Flow)?Set \d+/.test(name));
+  for (const [, set] of sets) {
+    for (const [flowName, flow] of Object.entries(set as Obj)) {
+      if (!flowName.startsWith('Flow ')) continue;
+      const f = flow as Obj;
+      const init = first(f['cflow.sys_init_time']);
+      if (init !== undefined) state.sysInitMs = tsharkDate(init);
+      if (f['cflow.srcaddr'] === undefined && f['cflow.srcaddrv6'] === undefined) continue;
+      out.push([tsharkRecord(f, h, state.sysInitMs, 0)!, tsharkRecord(f, h, state.sysInitMs, 1)]);
+    }
+  }
+}
+
 /** Each flow record tshark finds, as its own side and (RFC 5103 records) its reverse side. */
-function tsharkFlows(capture: string, port: number): [FlatRecord, FlatRecord | undefined][] {
-  const out = spawnSync(
-    'tshark',
-    ['-r', capture, '-d', `udp.port==${port},cflow`, '-T', 'json', '--no-duplicate-keys'],
-    {
-      maxBuffer: 1 << 30,
-      encoding: 'utf8',
-    },
-  );
+function tsharkFlows(capture: string, port: number): TsharkFlow[] {
+  const args = ['-r', capture, '-d', `udp.port==${port},cflow`, '-T', 'json', '--no-duplicate-keys'];
+  const out = spawnSync('tshark', args, { maxBuffer: 1 << 30, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`tshark failed: ${out.stderr}`);
   const frames = JSON.parse(out.stdout) as { _source: { layers: Obj } }[];
-  const flows: [FlatRecord, FlatRecord | undefined][] = [];
-  let sysInitMs = NaN;
+  const flows: TsharkFlow[] = [];
+  const state = { sysInitMs: NaN };
   for (const frame of frames) {
     const cflows = frame._source.layers.cflow;
-    for (const cf of (Array.isArray(cflows) ? cflows : [cflows]) as Obj[]) {
-      const version = Number(cf['cflow.version']);
-      const ts = cf['cflow.timestamp_tree'] as Obj;
-      const exportMs = Number(first(ts['cflow.unix_secs'] ?? ts['cflow.exporttime'])) * 1000;
-      const h: TsharkHeader = {
-        version,
-        exportMs,
-        sysUptimeMs: version === 9 ? secondsToMs(first(cf['cflow.sysuptime'])!) : 0,
-      };
-      for (const [name, set] of Object.entries(cf)) {
-        if (!/^(Flow)?Set \d+/.test(name)) continue;
-        for (const [flowName, flow] of Object.entries(set as Obj)) {
-          if (!flowName.startsWith('Flow ')) continue;
-          const f = flow as Obj;
-          const init = first(f['cflow.sys_init_time']);
-          if (init !== undefined) sysInitMs = tsharkDate(init);
-          if (f['cflow.srcaddr'] === undefined && f['cflow.srcaddrv6'] === undefined) continue;
-          flows.push([tsharkRecord(f, h, sysInitMs, 0)!, tsharkRecord(f, h, sysInitMs, 1)]);
-        }
-      }
-    }
+    for (const cf of (Array.isArray(cflows) ? cflows : [cflows]) as Obj[]) messageFlows(cf, state, flows);
   }
   return flows;
 }
@@ -212,7 +208,11 @@ async function freeUdpPort(): Promise<number> {
   const s = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
   const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
+  await new Promise<void>((resolve) =>
+    s.close(() => {
+      resolve();
+    }),
+  );
   return port;
 }
 
@@ -263,7 +263,9 @@ export async function nfdumpRecords(datagrams: readonly CapturedDatagram[]): Pro
       };
       nfcapd.stdout.on('data', onData);
       nfcapd.stderr.on('data', onData);
-      nfcapd.on('exit', (code) => reject(new Error(`nfcapd exited (${code}): ${log}`)));
+      nfcapd.on('exit', (code) => {
+        reject(new Error(`nfcapd exited (${code}): ${log}`));
+      });
     });
     await started;
     const sender = dgram.createSocket('udp4');
@@ -278,7 +280,11 @@ export async function nfdumpRecords(datagrams: readonly CapturedDatagram[]): Pro
     }
     sender.close();
     await new Promise((r) => setTimeout(r, 300));
-    const exited = new Promise<void>((resolve) => nfcapd.once('close', () => resolve()));
+    const exited = new Promise<void>((resolve) =>
+      nfcapd.once('close', () => {
+        resolve();
+      }),
+    );
     nfcapd.kill('SIGTERM');
     await exited;
     const out = spawnSync('nfdump', ['-R', dir, '-o', 'json'], {
