@@ -1,8 +1,19 @@
-import { buildBatch, batchId, signBatchAttestation, type BatchEntry } from '@cityledger/core';
+import {
+  GENESIS_ROOT,
+  MerkleTree,
+  batchLeafData,
+  buildBatch,
+  batchId,
+  sha256Hex,
+  canonicalBytes,
+  signBatchAttestation,
+  type BatchEntry,
+  type ExchangeContent,
+} from '@cityledger/core';
 import { batchChainBreak } from '../../../auditor/src/batch-chain';
 import { exitCodeFor, failedChecks, verified } from '../../../auditor/src/checks';
 import { verifyInclusionEvidence } from '../../../auditor/src/verify-inclusion';
-import { batchChain, gatewayHistory, p256, proofResponse } from './world';
+import { at, batchChain, gatewayHistory, keys, p256, proofResponse } from './world';
 
 describe('verify inclusion', () => {
   const chain = batchChain(5);
@@ -106,5 +117,33 @@ describe('verify inclusion', () => {
     const results = verifyInclusionEvidence(evidenceFor(proofResponse(chain, 1, 3), forged));
     expect(failedChecks(results)).toEqual(['batch-signature']);
     expect(exitCodeFor(results)).toBe(33);
+  });
+
+  it("verifies a gateway's flow record (not an exchange record) inside a batch", () => {
+    const flows = [0, 1, 2].map((i) => ({
+      gatewayId: 'health-gw-1',
+      category: 'health/network-flows',
+      observedAt: at(11 + i / 10),
+      verdict: 'benign',
+      threatScore: 0.01 * i,
+      anomalyScore: 0.2,
+      modelId: 'threat-clf',
+      modelVersion: '1.2.0',
+      flow: { srcAddr: '10.0.0.1', dstAddr: '10.0.0.9', dstPort: 443 + i, packets: 12, bytes: 3400 },
+    }));
+    const asRecords = flows as unknown as ExchangeContent[];
+    const built = buildBatch('health-gw-1', GENESIS_ROOT, asRecords);
+    const anchor = { ...built, signature: signBatchAttestation(keys.privateKeyPem, built) };
+    const entry: BatchEntry = {
+      id: batchId(anchor),
+      seq: 1,
+      batch: anchor,
+      anchoredAt: at(20),
+      txId: 'tx-f',
+    };
+    const tree = new MerkleTree(asRecords.map((r) => batchLeafData(r)));
+    const id = sha256Hex(canonicalBytes(flows[1]));
+    const response = { recordId: id, record: flows[1], batchId: entry.id, proof: tree.inclusionProof(1) };
+    expect(verified(verifyInclusionEvidence({ id, response, batches: [entry], gatewayHistory }))).toBe(true);
   });
 });

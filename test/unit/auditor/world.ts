@@ -131,12 +131,9 @@ export function content(overrides: Partial<ExchangeContent> = {}): ExchangeConte
 /** A stored entry for content signed with `signer`, committed at `recordedAt`; decision as decide() says. */
 export function entryFor(c: ExchangeContent, recordedAt = c.observedAt, signer: Keys = keys): ExchangeEntry {
   const policy = policyHistory.find((p) => p.version === c.policyVersion)!;
-  const d = decide(policy, c, c.observedAt);
-  const decided: ExchangeContent = {
-    ...c,
-    verdict: verdictFor(c.threatScore, model.thresholds),
-    decision: d.allow ? 'allow' : 'deny',
-  };
+  const scored: ExchangeContent = { ...c, verdict: verdictFor(c.threatScore, model.thresholds) };
+  const d = decide(policy, scored, c.observedAt);
+  const decided: ExchangeContent = { ...scored, decision: d.allow ? 'allow' : 'deny' };
   const record = { ...decided, signature: signAttestation(signer.privateKeyPem, decided) };
   return {
     id: recordId(record),
