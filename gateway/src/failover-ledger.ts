@@ -1,6 +1,7 @@
 import { type Committed, type ConnectionProfile, type Deadlines, LedgerClient } from '@cityledger/client';
 import type { ChaincodeEvent, Checkpoint, CloseableAsyncIterable } from '@hyperledger/fabric-gateway';
 import { CityLedgerError } from '@cityledger/core';
+import { readEagerly } from './event-stream';
 import type { LedgerQueryPort } from './ledger-port';
 
 export type EventsFrom = { checkpoint?: Checkpoint; startBlock?: bigint };
@@ -77,7 +78,7 @@ export class FailoverLedger implements LedgerQueryPort {
       if (client.chaincodeEvents === undefined) {
         throw new CityLedgerError('INTERNAL', 'this peer client does not stream events');
       }
-      return client.chaincodeEvents(from);
+      return client.chaincodeEvents(from).then(readEagerly);
     });
   }
 

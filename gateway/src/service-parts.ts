@@ -106,7 +106,12 @@ function policyCache(
     ...(config.policy.maxStaleMs === null ? {} : { maxDisconnectedMs: config.policy.maxStaleMs }),
     onEvent: (event) => {
       if (event.type === 'stream-error' || event.type === 'load-error') {
-        logger.warn({ event: event.type, err: event.error }, 'policy sync problem');
+        // The message only: these repeat with every reconnection attempt while a peer is down.
+        const code = (event.error as { code?: unknown }).code;
+        logger.warn(
+          { event: event.type, code, message: event.error.message.slice(0, 200) },
+          'policy sync problem',
+        );
       } else if (event.type === 'policy-updated') {
         logger.info(
           { category: event.category, version: event.version, source: event.source },
