@@ -38,7 +38,7 @@ export function saveResults(
   figures: readonly Figure[],
   summary: Readonly<Record<string, unknown>> = {},
 ): string {
-  const dir = path.resolve(__dirname, '..', 'results');
+  const dir = path.join(benchDir(), 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
   const body = { benchmark: name, date: new Date().toISOString(), machine: machineInfo(), ...summary, figures };
@@ -46,6 +46,12 @@ export function saveResults(
   printTable(figures);
   console.log(`\nsaved ${path.relative(process.cwd(), file)}`);
   return file;
+}
+
+/** bench/, whether this runs compiled (bench/dist/lib) or from source (bench/lib). */
+function benchDir(): string {
+  const up = path.resolve(__dirname, '..');
+  return path.basename(up) === 'dist' ? path.dirname(up) : up;
 }
 
 export function printTable(figures: readonly Figure[]): void {
