@@ -80,15 +80,21 @@ export function signContent(kind: AttestationKind, privateKeyPem: string, conten
 }
 
 /**
+ * A verification key: an SPKI PEM, or the KeyObject `parseP256PublicKey` made of one (parse once,
+ * verify many: parsing a PEM costs more than verifying a signature).
+ */
+export type AttestationKey = string | KeyObject;
+
+/**
  * Verifies `content.signature` over the content. Returns false for a wrong or malformed signature;
  * throws INVALID_ARGUMENT only when the public key itself is unusable.
  */
 export function verifyContent(
   kind: AttestationKind,
-  publicKeyPem: string,
+  publicKey: AttestationKey,
   content: { readonly signature: string },
 ): boolean {
-  const key = parseP256PublicKey(publicKeyPem);
+  const key = typeof publicKey === 'string' ? parseP256PublicKey(publicKey) : publicKey;
   if (!SIGNATURE.test(content.signature)) {
     return false;
   }
@@ -102,8 +108,8 @@ export function signAttestation(privateKeyPem: string, record: ExchangeContent):
 }
 
 /** True when `record.signature` is the key's attestation of the record. */
-export function verifyAttestation(publicKeyPem: string, record: ExchangeRecord): boolean {
-  return verifyContent('record', publicKeyPem, record);
+export function verifyAttestation(publicKey: AttestationKey, record: ExchangeRecord): boolean {
+  return verifyContent('record', publicKey, record);
 }
 
 /** A gateway's signature over a batch anchor (its `signature` field, if any, is ignored). */
@@ -112,8 +118,8 @@ export function signBatchAttestation(privateKeyPem: string, batch: BatchContent)
 }
 
 /** True when `batch.signature` is the key's attestation of the batch. */
-export function verifyBatchAttestation(publicKeyPem: string, batch: BatchAnchor): boolean {
-  return verifyContent('batch', publicKeyPem, batch);
+export function verifyBatchAttestation(publicKey: AttestationKey, batch: BatchAnchor): boolean {
+  return verifyContent('batch', publicKey, batch);
 }
 
 /** A gateway's signature over a flow alert (its `signature` field, if any, is ignored). */
@@ -122,6 +128,6 @@ export function signFlowAlertAttestation(privateKeyPem: string, alert: FlowAlert
 }
 
 /** True when `alert.signature` is the key's attestation of the flow alert. */
-export function verifyFlowAlertAttestation(publicKeyPem: string, alert: FlowAlert): boolean {
-  return verifyContent('flowAlert', publicKeyPem, alert);
+export function verifyFlowAlertAttestation(publicKey: AttestationKey, alert: FlowAlert): boolean {
+  return verifyContent('flowAlert', publicKey, alert);
 }

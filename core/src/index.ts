@@ -80,7 +80,7 @@ export {
   verifyBatchAttestation,
   verifyFlowAlertAttestation,
 } from './attestation';
-export type { AttestationKind } from './attestation';
+export type { AttestationKey, AttestationKind } from './attestation';
 
 export {
   FLOW_ALERT_VERDICTS,

@@ -7,8 +7,8 @@ import {
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { type Caller } from '../caller';
-import { FLOW_DIMENSIONS, type FlowIndexValue } from '../exchange/flow-alert-indexes';
-import { NO_VALUE, VIEWER_ALL } from '../exchange/indexes';
+import { FLOW_DIMENSIONS } from '../exchange/flow-alert-indexes';
+import { idFromIndexKey, NO_VALUE, VIEWER_ALL } from '../exchange/indexes';
 import { keys } from '../ledger/keys';
 import { readPage } from '../ledger/range';
 import { getJson } from '../ledger/state';
@@ -47,8 +47,8 @@ export async function queryFlowAlerts(
   const pageSize = query.pageSize ?? LIMITS.defaultPageSize;
   const page = await readPage(ctx, start, end, pageSize, query.bookmark ?? '');
   const items: FlowAlertEntry[] = [];
-  for (const { value } of page.entries) {
-    const { id } = JSON.parse(value.toString('utf8')) as FlowIndexValue;
+  for (const { key } of page.entries) {
+    const id = idFromIndexKey(key);
     const entry = await getJson<FlowAlertEntry>(ctx, keys.flowAlert(id));
     if (entry === undefined) {
       throw new CityLedgerError('INTERNAL', `index entry without ${keys.flowAlert(id)}`);

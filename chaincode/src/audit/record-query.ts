@@ -8,7 +8,7 @@ import {
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { type Caller } from '../caller';
-import { DIMENSIONS, type IndexValue, NO_VALUE, VIEWER_ALL } from '../exchange/indexes';
+import { categoryViewer, DIMENSIONS, idFromIndexKey, NO_VALUE, VIEWER_ALL } from '../exchange/indexes';
 import { keys, RANGE_END } from '../ledger/keys';
 import { readPage } from '../ledger/range';
 import { getJson } from '../ledger/state';
@@ -28,6 +28,10 @@ export function indexPrefixFor(caller: Caller, query: RecordQuery): string {
       return keys.indexPrefix(own, DIMENSIONS.time, NO_VALUE);
     case 'incidents':
       return keys.indexPrefix(own, DIMENSIONS.incidents, NO_VALUE);
+    case 'category': {
+      const category = query.value ?? '';
+      return keys.indexPrefix(categoryViewer(own, category), DIMENSIONS.category, category);
+    }
     default:
       return keys.indexPrefix(own, DIMENSIONS[query.by], query.value ?? '');
   }
@@ -48,8 +52,8 @@ export async function queryRecords(
   const pageSize = query.pageSize ?? LIMITS.defaultPageSize;
   const page = await readPage(ctx, start, end, pageSize, query.bookmark ?? '');
   const items: (ExchangeEntry | MismatchIncident)[] = [];
-  for (const { value } of page.entries) {
-    const { id } = JSON.parse(value.toString('utf8')) as IndexValue;
+  for (const { key: indexKey } of page.entries) {
+    const id = idFromIndexKey(indexKey);
     const key = query.by === 'incidents' ? keys.incident(id) : keys.record(id);
     const item = await getJson<ExchangeEntry | MismatchIncident>(ctx, key);
     if (item === undefined) {

@@ -13,6 +13,7 @@ import {
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { getCaller, requireRole } from '../caller';
+import { attestationKey } from '../gateways/attestation-keys';
 import { requireCallingGateway } from '../gateways/gateway-store';
 import { keys } from '../ledger/keys';
 import { emit, getJson, putJson, txTime } from '../ledger/state';
@@ -65,7 +66,7 @@ export async function anchorBatch(ctx: Context, batchJson: string): Promise<Batc
   const caller = getCaller(ctx);
   requireRole(caller, ['gateway'], 'anchorBatch');
   const gateway = await requireCallingGateway(ctx, caller, batch.gatewayId);
-  if (!verifyBatchAttestation(gateway.attestationKeyPem, batch)) {
+  if (!verifyBatchAttestation(attestationKey(gateway), batch)) {
     throw new CityLedgerError(
       'BAD_SIGNATURE',
       `batch signature does not verify with gateway ${gateway.id}'s key`,

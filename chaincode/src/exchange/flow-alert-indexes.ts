@@ -2,7 +2,7 @@ import { type DataDepartment, type FlowAlertEntry, type FlowAlertVerdict } from 
 import { type Context } from 'fabric-contract-api';
 import { keys } from '../ledger/keys';
 import { putJson } from '../ledger/state';
-import { NO_VALUE, VIEWER_ALL } from './indexes';
+import { NO_VALUE, POINTER, VIEWER_ALL } from './indexes';
 
 /**
  * Secondary indexes of flow alerts, apart from those of exchange records (`ix~`) so that neither
@@ -11,7 +11,8 @@ import { NO_VALUE, VIEWER_ALL } from './indexes';
  *     fx~<viewer>~<dimension>~<value>~<observedAt>~<alertId>
  *
  * viewer: `all` (the audit org) and the gateway's department; dimension: `t` time (value `_`),
- * `g` gateway, `z` zone, `v` verdict. Entries sort by the flow's end within each prefix.
+ * `g` gateway, `z` zone, `v` verdict. Entries sort by the flow's end within each prefix. As with
+ * records, only time entries hold counts (`FlowIndexValue`); the others hold `1`.
  */
 export const FLOW_DIMENSIONS = { time: 't', gateway: 'g', zone: 'z', verdict: 'v' } as const;
 
@@ -34,15 +35,15 @@ export async function indexFlowAlert(ctx: Context, entry: FlowAlertEntry): Promi
     v: alert.verdict,
   };
   const suffix = `${alert.observedAt}~${entry.id}`;
-  const paths: [string, string][] = [
-    [FLOW_DIMENSIONS.time, NO_VALUE],
+  const pointers: [string, string][] = [
     [FLOW_DIMENSIONS.gateway, alert.gatewayId],
     [FLOW_DIMENSIONS.zone, entry.zone],
     [FLOW_DIMENSIONS.verdict, alert.verdict],
   ];
   for (const viewer of [VIEWER_ALL, entry.department]) {
-    for (const [dimension, dimensionValue] of paths) {
-      await putJson(ctx, keys.flowIndexPrefix(viewer, dimension, dimensionValue) + suffix, value);
+    await putJson(ctx, keys.flowIndexPrefix(viewer, FLOW_DIMENSIONS.time, NO_VALUE) + suffix, value);
+    for (const [dimension, dimensionValue] of pointers) {
+      await ctx.stub.putState(keys.flowIndexPrefix(viewer, dimension, dimensionValue) + suffix, POINTER);
     }
   }
 }

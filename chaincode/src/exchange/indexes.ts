@@ -5,6 +5,7 @@ import {
   type Department,
   type ExchangeContent,
   type Verdict,
+  categoryOwner,
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { keys } from '../ledger/keys';
@@ -19,11 +20,31 @@ import { putJson } from '../ledger/state';
  * viewer: `all` (the audit org) and the source and consumer departments; dimension: `t` time (value
  * `_`), `c` category, `g` gateway, `v` verdict, `x` policy-mismatch incidents (value `_`). Entries sort
  * by observation time within each prefix, so `from`/`to` become a key range.
+ *
+ * Kept small, since every key is a round trip to the peer and a write on every peer:
+ * - the source has no category index of its own: a category belongs to its source department, so
+ *   that index would equal the `all` one, which the owner reads instead (`categoryViewer`);
+ * - only time and incident entries hold counts (`IndexValue`, read by the compliance summary); the
+ *   others hold `1` (a value cannot be empty), and queries take the id from the key's last part.
  */
-
 export const VIEWER_ALL = 'all';
 export const DIMENSIONS = { time: 't', category: 'c', gateway: 'g', verdict: 'v', incidents: 'x' } as const;
 export const NO_VALUE = '_';
+/** The value of index entries that only point at a record (the id is the key's last component). */
+export const POINTER = Buffer.from('1', 'utf8');
+
+/** The id an index key ends with. */
+export function idFromIndexKey(key: string): string {
+  return key.slice(key.lastIndexOf('~') + 1);
+}
+
+/**
+ * Whose category index a viewer reads: the owner of a category reads the `all` one (its own would
+ * hold exactly the same records); audit reads `all`; any other department its own.
+ */
+export function categoryViewer(viewer: string, category: string): string {
+  return categoryOwner(category) === viewer ? VIEWER_ALL : viewer;
+}
 
 /** What an index entry holds: enough to count records without reading them. */
 export interface IndexValue {
@@ -68,15 +89,16 @@ export async function indexRecord(
 ): Promise<void> {
   const value = indexValue(id, record, record.decision, reason);
   const suffix = `${record.observedAt}~${id}`;
-  const paths: [string, string][] = [
-    [DIMENSIONS.time, NO_VALUE],
-    [DIMENSIONS.category, record.category],
+  const pointers: [string, string][] = [
     [DIMENSIONS.gateway, record.gatewayId],
     [DIMENSIONS.verdict, record.verdict],
   ];
   for (const viewer of viewers(record)) {
-    for (const [dimension, dimensionValue] of paths) {
-      await putJson(ctx, keys.indexPrefix(viewer, dimension, dimensionValue) + suffix, value);
+    await putJson(ctx, keys.indexPrefix(viewer, DIMENSIONS.time, NO_VALUE) + suffix, value);
+    const dims: [string, string][] =
+      viewer === record.sourceDepartment ? pointers : [[DIMENSIONS.category, record.category], ...pointers];
+    for (const [dimension, dimensionValue] of dims) {
+      await ctx.stub.putState(keys.indexPrefix(viewer, dimension, dimensionValue) + suffix, POINTER);
     }
   }
 }

@@ -18,6 +18,7 @@ import {
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { type Caller, getCaller, requireRole } from '../caller';
+import { attestationKey } from '../gateways/attestation-keys';
 import { requireCallingGateway } from '../gateways/gateway-store';
 import { keys } from '../ledger/keys';
 import { emit, getJson, putJson, txTime } from '../ledger/state';
@@ -43,7 +44,7 @@ function refuseTransient(ctx: Context): void {
 /** Caller, gateway binding and signature; personal data only from a gateway of the data owner. */
 async function authenticate(ctx: Context, caller: Caller, record: ExchangeRecord): Promise<GatewayEntry> {
   const gateway = await requireCallingGateway(ctx, caller, record.gatewayId);
-  if (!verifyAttestation(gateway.attestationKeyPem, record)) {
+  if (!verifyAttestation(attestationKey(gateway), record)) {
     throw new CityLedgerError(
       'BAD_SIGNATURE',
       `record signature does not verify with gateway ${gateway.id}'s key`,

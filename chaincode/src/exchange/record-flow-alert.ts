@@ -8,17 +8,17 @@ import {
   flowVerdict,
   type GatewayEntry,
   LIMITS,
-  type ModelEntry,
   parseFlowAlert,
   parseJsonArgument,
   verifyFlowAlertAttestation,
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { getCaller, requireRole } from '../caller';
+import { attestationKey } from '../gateways/attestation-keys';
 import { requireCallingGateway } from '../gateways/gateway-store';
 import { keys } from '../ledger/keys';
 import { emit, getJson, putJson, txTime } from '../ledger/state';
-import { requireApprovedModelOfKind } from '../models/model-store';
+import { getModelSet, requireApprovedModelIn } from '../models/model-store';
 import { indexFlowAlert } from './flow-alert-indexes';
 import { checkWindow } from './record-exchange';
 
@@ -27,7 +27,7 @@ async function authenticate(ctx: Context, alert: FlowAlert): Promise<GatewayEntr
   const caller = getCaller(ctx);
   requireRole(caller, ['gateway'], 'recordFlowAlert');
   const gateway = await requireCallingGateway(ctx, caller, alert.gatewayId);
-  if (!verifyFlowAlertAttestation(gateway.attestationKeyPem, alert)) {
+  if (!verifyFlowAlertAttestation(attestationKey(gateway), alert)) {
     throw new CityLedgerError(
       'BAD_SIGNATURE',
       `flow alert signature does not verify with gateway ${gateway.id}'s key`,
@@ -48,12 +48,20 @@ async function authenticate(ctx: Context, alert: FlowAlert): Promise<GatewayEntr
  * benign flows belong in batches).
  */
 async function checkVerdict(ctx: Context, alert: FlowAlert): Promise<void> {
-  const [classifier, anomaly] = await Promise.all([
-    requireApprovedModelOfKind(ctx, alert.modelId, alert.modelVersion, 'classifier'),
+  const set = await getModelSet(ctx);
+  const classifier = await requireApprovedModelIn(ctx, set, {
+    id: alert.modelId,
+    version: alert.modelVersion,
+    kind: 'classifier',
+  });
+  const anomaly =
     alert.anomalyModelId === undefined || alert.anomalyModelVersion === undefined
-      ? Promise.resolve<ModelEntry | undefined>(undefined)
-      : requireApprovedModelOfKind(ctx, alert.anomalyModelId, alert.anomalyModelVersion, 'anomaly'),
-  ]);
+      ? undefined
+      : await requireApprovedModelIn(ctx, set, {
+          id: alert.anomalyModelId,
+          version: alert.anomalyModelVersion,
+          kind: 'anomaly',
+        });
   const expected = flowVerdict(alert, classifier.thresholds, anomaly?.thresholds);
   if (expected !== alert.verdict) {
     const models = anomaly === undefined ? '' : ` and ${anomaly.id}@${anomaly.version}`;

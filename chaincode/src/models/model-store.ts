@@ -37,13 +37,7 @@ export async function findModel(ctx: Context, id: string, version: string): Prom
   return getJson<ModelEntry>(ctx, keys.model(id, version));
 }
 
-/**
- * The model a record cites, if approved: listed active in the majority-endorsed set and present
- * and active in its own entry. MODEL_NOT_APPROVED otherwise.
- */
-export async function requireApprovedModel(ctx: Context, id: string, version: string): Promise<ModelEntry> {
-  const ref = modelRef(id, version);
-  const [set, model] = await Promise.all([getModelSet(ctx), findModel(ctx, id, version)]);
+function checkApproved(set: ModelSet, ref: string, model: ModelEntry | undefined): ModelEntry {
   if (model === undefined || set.models[ref] === undefined) {
     throw new CityLedgerError('MODEL_NOT_APPROVED', `model ${ref} is not registered`);
   }
@@ -53,18 +47,37 @@ export async function requireApprovedModel(ctx: Context, id: string, version: st
   return model;
 }
 
-/** An approved model of the given kind; MODEL_NOT_APPROVED for a model of another kind. */
-export async function requireApprovedModelOfKind(
+/**
+ * The model a record cites, if approved: listed active in the majority-endorsed set and present
+ * and active in its own entry. MODEL_NOT_APPROVED otherwise.
+ */
+export async function requireApprovedModel(ctx: Context, id: string, version: string): Promise<ModelEntry> {
+  const [set, model] = await Promise.all([getModelSet(ctx), findModel(ctx, id, version)]);
+  return checkApproved(set, modelRef(id, version), model);
+}
+
+export interface ModelCitation {
+  readonly id: string;
+  readonly version: string;
+  readonly kind: ModelKind;
+}
+
+/**
+ * An approved model of the given kind, checked against a model set already read (so a transaction
+ * citing two models reads the set once). MODEL_NOT_APPROVED for an unregistered or retired model, or
+ * one registered with another kind.
+ */
+export async function requireApprovedModelIn(
   ctx: Context,
-  id: string,
-  version: string,
-  kind: ModelKind,
+  set: ModelSet,
+  { id, version, kind }: ModelCitation,
 ): Promise<ModelEntry> {
-  const model = await requireApprovedModel(ctx, id, version);
+  const ref = modelRef(id, version);
+  const model = checkApproved(set, ref, await findModel(ctx, id, version));
   if (model.kind !== kind) {
     throw new CityLedgerError(
       'MODEL_NOT_APPROVED',
-      `model ${modelRef(id, version)} is registered as ${model.kind}, not ${kind}`,
+      `model ${ref} is registered as ${model.kind}, not ${kind}`,
     );
   }
   return model;

@@ -108,6 +108,17 @@ describe('queryRecords', () => {
     expect(await all(who.auditor, { by: 'category', value: 'energy/grid-load', pageSize: 200 })).toHaveLength(
       0,
     );
+    // The owner of a category (always the source) sees all its records; a consumer only its own.
+    expect(
+      (await all(who.healthSteward, { by: 'category', value: 'health/patient-flow', pageSize: 200 })).map(
+        (e) => e.id,
+      ),
+    ).toEqual(ids);
+    expect(
+      (await all(who.energySteward, { by: 'category', value: 'health/patient-flow', pageSize: 200 })).map(
+        (e) => e.id,
+      ),
+    ).toEqual(idsWhere((r) => r.consumerDepartment === 'energy'));
     expect(
       await all(who.transportSteward, { by: 'gateway', value: 'health-gw-1', pageSize: 200 }),
     ).toHaveLength(N / 3);

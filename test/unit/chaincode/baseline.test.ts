@@ -1,3 +1,4 @@
+import './quiet-logs';
 import { BaselineContract } from '../../../chaincode/src';
 import { expectCode } from './expect-code';
 import { FakeNetwork } from './fake-context';

@@ -83,6 +83,13 @@ describe('recordFlowAlert: accepted alerts', () => {
         .map((p) => `${p}${a.observedAt}~${id}`)
         .sort(),
     );
+    for (const key of indexKeys) {
+      const value = world.net.ledger.state.get(key)?.toString();
+      const counts = { id, g: 'health-gw-1', d: 'health', z: 'hospital-north', v: 'suspicious' };
+      expect(key.includes('~t~_~') ? (JSON.parse(value ?? '') as unknown) : value).toEqual(
+        key.includes('~t~_~') ? counts : '1',
+      );
+    }
     expect([...world.net.ledger.state.keys()].some((k) => k.startsWith('ix~'))).toBe(false);
     expect(res.event?.name).toBe(EVENTS.flowAlert);
     const event: FlowAlertEvent = {
