@@ -41,7 +41,13 @@ export function saveResults(
   const dir = path.join(benchDir(), 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
-  const body = { benchmark: name, date: new Date().toISOString(), machine: machineInfo(), ...summary, figures };
+  const body = {
+    benchmark: name,
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    ...summary,
+    figures,
+  };
   writeFileSync(file, JSON.stringify(body, null, 2) + '\n');
   printTable(figures);
   console.log(`\nsaved ${path.relative(process.cwd(), file)}`);
