@@ -33,13 +33,13 @@ function readRecords(
       readOptions(values, ctx);
       continue;
     }
-    const mapped = toUniFlow(values, ctx);
-    if (mapped === undefined) {
+    const flow = toUniFlow(values, ctx);
+    if (flow === undefined) {
       out.nonFlowRecords++;
       continue;
     }
-    out.records.push(mapped.flow);
-    if (mapped.estimated) out.approximateTimes++;
+    out.records.push(flow);
+    if (values.estimatedTimes) out.approximateTimes++;
   }
 }
 

@@ -6,8 +6,9 @@
  * biflow records already hold both directions and pass straight through.
  */
 import type { BiFlow } from './biflow';
-import { ICMP_REQUESTS, ICMPV6_REQUESTS, aInitiates, type DirectionView } from './orientation';
-import { PROTO_ICMP, PROTO_ICMPV6, type ReverseCounters, type UniFlow } from './uniflow';
+import { aInitiates, type DirectionView } from './orientation';
+import { PendingTable } from './pending-table';
+import type { ReverseCounters, UniFlow } from './uniflow';
 
 export interface PairingOptions {
   /** How long a record waits for its reverse before it is emitted alone. Default 2000 ms. */
@@ -35,34 +36,6 @@ export interface PairingStats {
   readonly biflowRecords: number;
   /** Records waiting now. */
   readonly pending: number;
-}
-
-interface Pending {
-  readonly flow: UniFlow;
-  readonly deadlineMs: number;
-}
-
-/** ICMP reply type -> its request type, so that both directions share a key. */
-const ICMP_REPLIES = new Map([...ICMP_REQUESTS].map(([req, rep]) => [rep, req]));
-const ICMPV6_REPLIES = new Map([...ICMPV6_REQUESTS].map(([req, rep]) => [rep, req]));
-
-function conversationClass(f: UniFlow): string {
-  if (f.protocol === PROTO_ICMP || f.protocol === PROTO_ICMPV6) {
-    const requests = f.protocol === PROTO_ICMP ? ICMP_REQUESTS : ICMPV6_REQUESTS;
-    const replies = f.protocol === PROTO_ICMP ? ICMP_REPLIES : ICMPV6_REPLIES;
-    if (requests.has(f.icmpType)) return `i${f.icmpType}`;
-    const request = replies.get(f.icmpType);
-    return request === undefined ? `i${f.icmpType}.${f.icmpCode}` : `i${request}`;
-  }
-  return '';
-}
-
-/** Key of the direction `f` travels, and of the opposite one. */
-function keys(f: UniFlow): [string, string] {
-  const common = `${f.exporter}|${f.domain}|${f.protocol}|${conversationClass(f)}|`;
-  const from = `${f.srcAddr}|${f.srcPort}`;
-  const to = `${f.dstAddr}|${f.dstPort}`;
-  return [`${common}${from}>${to}`, `${common}${to}>${from}`];
 }
 
 function overlap(a: UniFlow, b: UniFlow, skewMs: number): boolean {
@@ -110,10 +83,15 @@ function fromBiflowRecord(f: UniFlow, r: ReverseCounters): BiFlow {
   };
 }
 
+function sameDirection(a: UniFlow, b: UniFlow): boolean {
+  return (
+    a.srcAddr === b.srcAddr && a.srcPort === b.srcPort && a.dstAddr === b.dstAddr && a.dstPort === b.dstPort
+  );
+}
+
 export class FlowPairer {
   readonly #options: PairingOptions;
-  /** Insertion order is arrival order, so the first entries are the oldest and expire first. */
-  readonly #pending = new Map<string, Pending>();
+  readonly #pending = new PendingTable();
   #paired = 0;
   #oneSided = 0;
   #evicted = 0;
@@ -130,40 +108,37 @@ export class FlowPairer {
       out.push(fromBiflowRecord(flow, flow.reverse));
       return;
     }
-    const [own, reverse] = keys(flow);
-    const waiting = this.#pending.get(reverse);
+    const waiting = this.#pending.take(flow);
     if (waiting !== undefined) {
-      this.#pending.delete(reverse);
-      if (overlap(waiting.flow, flow, this.#options.maxSkewMs)) {
+      if (!sameDirection(waiting, flow) && overlap(waiting, flow, this.#options.maxSkewMs)) {
         this.#paired++;
-        const [fwd, rev] = aInitiates(waiting.flow, flow) ? [waiting.flow, flow] : [flow, waiting.flow];
+        const [fwd, rev] = aInitiates(waiting, flow) ? [waiting, flow] : [flow, waiting];
         out.push(biflow(fwd, rev));
         return;
       }
-      this.#emitAlone(waiting.flow, out);
+      this.#emitAlone(waiting, out);
     }
-    const same = this.#pending.get(own);
-    if (same !== undefined) {
-      this.#pending.delete(own);
-      this.#emitAlone(same.flow, out);
+    if (this.#pending.size >= this.#options.maxPending) {
+      const oldest = this.#pending.shiftOldest();
+      if (oldest !== undefined) {
+        this.#evicted++;
+        this.#emitAlone(oldest, out);
+      }
     }
-    if (this.#pending.size >= this.#options.maxPending) this.#evictOldest(out);
-    this.#pending.set(own, { flow, deadlineMs: nowMs + this.#options.timeoutMs });
+    this.#pending.add(flow, nowMs + this.#options.timeoutMs);
   }
 
   /** Emits records whose wait has ended. */
   expire(nowMs: number, out: BiFlow[]): void {
-    for (const [key, p] of this.#pending) {
-      if (p.deadlineMs > nowMs) break;
-      this.#pending.delete(key);
-      this.#emitAlone(p.flow, out);
+    for (let f = this.#pending.shiftExpired(nowMs); f !== undefined; f = this.#pending.shiftExpired(nowMs)) {
+      this.#emitAlone(f, out);
     }
   }
 
-  /** Emits every waiting record (at shutdown or the end of a replay). */
+  /** Emits every waiting record (at shutdown or the end of a replay), oldest first. */
   flush(out: BiFlow[]): void {
-    for (const p of this.#pending.values()) this.#emitAlone(p.flow, out);
-    this.#pending.clear();
+    for (let f = this.#pending.shiftOldest(); f !== undefined; f = this.#pending.shiftOldest())
+      this.#emitAlone(f, out);
   }
 
   stats(): PairingStats {
@@ -174,14 +149,6 @@ export class FlowPairer {
       biflowRecords: this.#biflowRecords,
       pending: this.#pending.size,
     };
-  }
-
-  #evictOldest(out: BiFlow[]): void {
-    const first = this.#pending.entries().next();
-    if (first.done === true) return;
-    this.#pending.delete(first.value[0]);
-    this.#evicted++;
-    this.#emitAlone(first.value[1].flow, out);
   }
 
   #emitAlone(flow: UniFlow, out: BiFlow[]): void {

@@ -36,6 +36,10 @@ export class RecordValues {
   endDeltaUs = -1;
   durationMs = -1;
   systemInitMs = NaN;
+  /** Outputs of the mapping to a UniFlow: resolved times, and whether they are estimates. */
+  flowStartMs = NaN;
+  flowEndMs = NaN;
+  estimatedTimes = false;
 
   reset(): void {
     this.src4 = this.dst4 = this.src6 = this.dst6 = '';

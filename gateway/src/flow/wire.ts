@@ -2,9 +2,19 @@
 
 /** An unsigned integer of 1 to 8 bytes (RFC 7011 reduced-size encoding); exact up to 2^53. */
 export function readUnsigned(buf: Buffer, off: number, len: number): number {
-  if (len <= 6) return buf.readUIntBE(off, len);
-  const high = buf.readUIntBE(off, len - 4);
-  return high * 0x1_0000_0000 + buf.readUInt32BE(off + len - 4);
+  switch (len) {
+    case 1:
+      return buf.readUInt8(off);
+    case 2:
+      return buf.readUInt16BE(off);
+    case 4:
+      return buf.readUInt32BE(off);
+    case 8:
+      return buf.readUInt32BE(off) * 0x1_0000_0000 + buf.readUInt32BE(off + 4);
+    default:
+      if (len <= 6) return buf.readUIntBE(off, len);
+      return buf.readUIntBE(off, len - 4) * 0x1_0000_0000 + buf.readUInt32BE(off + len - 4);
+  }
 }
 
 /** Seconds between the NTP era-0 epoch (1900) and the Unix epoch. */
