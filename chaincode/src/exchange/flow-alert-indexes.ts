@@ -10,9 +10,10 @@ import { NO_VALUE, POINTER, VIEWER_ALL } from './indexes';
  *
  *     fx~<viewer>~<dimension>~<value>~<observedAt>~<alertId>
  *
- * viewer: `all` (the audit org) and the gateway's department; dimension: `t` time (value `_`),
- * `g` gateway, `z` zone, `v` verdict. Entries sort by the flow's end within each prefix. As with
- * records, only time entries hold counts (`FlowIndexValue`); the others hold `1`.
+ * dimension: `t` time (value `_`), `g` gateway, `z` zone, `v` verdict; entries sort by the flow's end.
+ * As for records (see indexes.ts): viewer `all` (audit) has every dimension, with counts
+ * (`FlowIndexValue`) on time entries and `1` on the others; the gateway's department has its own time
+ * index, which its gateway, zone and verdict queries scan and filter. 5 keys per alert.
  */
 export const FLOW_DIMENSIONS = { time: 't', gateway: 'g', zone: 'z', verdict: 'v' } as const;
 
@@ -35,15 +36,15 @@ export async function indexFlowAlert(ctx: Context, entry: FlowAlertEntry): Promi
     v: alert.verdict,
   };
   const suffix = `${alert.observedAt}~${entry.id}`;
+  for (const viewer of [VIEWER_ALL, entry.department]) {
+    await putJson(ctx, keys.flowIndexPrefix(viewer, FLOW_DIMENSIONS.time, NO_VALUE) + suffix, value);
+  }
   const pointers: [string, string][] = [
     [FLOW_DIMENSIONS.gateway, alert.gatewayId],
     [FLOW_DIMENSIONS.zone, entry.zone],
     [FLOW_DIMENSIONS.verdict, alert.verdict],
   ];
-  for (const viewer of [VIEWER_ALL, entry.department]) {
-    await putJson(ctx, keys.flowIndexPrefix(viewer, FLOW_DIMENSIONS.time, NO_VALUE) + suffix, value);
-    for (const [dimension, dimensionValue] of pointers) {
-      await ctx.stub.putState(keys.flowIndexPrefix(viewer, dimension, dimensionValue) + suffix, POINTER);
-    }
+  for (const [dimension, dimensionValue] of pointers) {
+    await ctx.stub.putState(keys.flowIndexPrefix(VIEWER_ALL, dimension, dimensionValue) + suffix, POINTER);
   }
 }

@@ -5,27 +5,32 @@ import {
   type Department,
   type ExchangeContent,
   type Verdict,
-  categoryOwner,
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { keys } from '../ledger/keys';
 import { putJson } from '../ledger/state';
 
 /**
- * Secondary indexes of records and incidents, one set per viewer so that every page a department
- * reads holds only what it may see:
+ * Secondary indexes of records and incidents:
  *
  *     ix~<viewer>~<dimension>~<value>~<observedAt>~<recordId>
  *
- * viewer: `all` (the audit org) and the source and consumer departments; dimension: `t` time (value
- * `_`), `c` category, `g` gateway, `v` verdict, `x` policy-mismatch incidents (value `_`). Entries sort
- * by observation time within each prefix, so `from`/`to` become a key range.
+ * dimension: `t` time (value `_`), `c` category, `g` gateway, `v` verdict, `x` policy-mismatch
+ * incidents (value `_`). Entries sort by observation time within each prefix, so `from`/`to` become a
+ * key range.
  *
- * Kept small, since every key is a round trip to the peer and a write on every peer:
- * - the source has no category index of its own: a category belongs to its source department, so
- *   that index would equal the `all` one, which the owner reads instead (`categoryViewer`);
- * - only time and incident entries hold counts (`IndexValue`, read by the compliance summary); the
- *   others hold `1` (a value cannot be empty), and queries take the id from the key's last part.
+ * - viewer `all` (the audit org) has every dimension, so audit pages are exact;
+ * - the source and the consumer department each have their own time and incident index, holding
+ *   only what they may see. A department's category, gateway or verdict query scans its own time
+ *   index and keeps the matching entries (time entries carry those fields), so its pages may hold
+ *   fewer items than asked before the end. The exception is a category's owner, which is the source
+ *   of every record of its category and reads the exact `all` category index.
+ * - Time and incident entries hold counts (`IndexValue`: the compliance summary and the filters read
+ *   them); the `all` category, gateway and verdict entries hold `1` (a value cannot be empty) and
+ *   queries take the id from the key's last part.
+ *
+ * So a record costs 6 index keys (4 for audit, 1 per department), each a round trip to the peer and
+ * a write on every peer, instead of 4 per viewer.
  */
 export const VIEWER_ALL = 'all';
 export const DIMENSIONS = { time: 't', category: 'c', gateway: 'g', verdict: 'v', incidents: 'x' } as const;
@@ -36,14 +41,6 @@ export const POINTER = Buffer.from('1', 'utf8');
 /** The id an index key ends with. */
 export function idFromIndexKey(key: string): string {
   return key.slice(key.lastIndexOf('~') + 1);
-}
-
-/**
- * Whose category index a viewer reads: the owner of a category reads the `all` one (its own would
- * hold exactly the same records); audit reads `all`; any other department its own.
- */
-export function categoryViewer(viewer: string, category: string): string {
-  return categoryOwner(category) === viewer ? VIEWER_ALL : viewer;
 }
 
 /** What an index entry holds: enough to count records without reading them. */
@@ -89,17 +86,16 @@ export async function indexRecord(
 ): Promise<void> {
   const value = indexValue(id, record, record.decision, reason);
   const suffix = `${record.observedAt}~${id}`;
+  for (const viewer of viewers(record)) {
+    await putJson(ctx, keys.indexPrefix(viewer, DIMENSIONS.time, NO_VALUE) + suffix, value);
+  }
   const pointers: [string, string][] = [
+    [DIMENSIONS.category, record.category],
     [DIMENSIONS.gateway, record.gatewayId],
     [DIMENSIONS.verdict, record.verdict],
   ];
-  for (const viewer of viewers(record)) {
-    await putJson(ctx, keys.indexPrefix(viewer, DIMENSIONS.time, NO_VALUE) + suffix, value);
-    const dims: [string, string][] =
-      viewer === record.sourceDepartment ? pointers : [[DIMENSIONS.category, record.category], ...pointers];
-    for (const [dimension, dimensionValue] of dims) {
-      await ctx.stub.putState(keys.indexPrefix(viewer, dimension, dimensionValue) + suffix, POINTER);
-    }
+  for (const [dimension, dimensionValue] of pointers) {
+    await ctx.stub.putState(keys.indexPrefix(VIEWER_ALL, dimension, dimensionValue) + suffix, POINTER);
   }
 }
 

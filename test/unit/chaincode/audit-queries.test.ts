@@ -130,6 +130,21 @@ describe('queryRecords', () => {
     ).toEqual(idsWhere((r) => r.verdict === 'suspicious' && r.consumerDepartment === 'transport'));
   });
 
+  it("filters a department's own time index for category, gateway and verdict queries", async () => {
+    // Transport sees N/3 records, a tenth of them suspicious: the first page of 30 scans 30 of its
+    // entries and keeps the suspicious ones; the pages together hold each match exactly once.
+    const first = await page(who.transportSteward, { by: 'verdict', value: 'suspicious', pageSize: 30 });
+    expect(first.items.length).toBeLessThan(30);
+    expect(first.items.every((e) => e.record.verdict === 'suspicious')).toBe(true);
+    expect(first.bookmark).not.toBe('');
+    expect(
+      (await all(who.transportSteward, { by: 'verdict', value: 'suspicious', pageSize: 7 })).map((e) => e.id),
+    ).toEqual(idsWhere((r) => r.verdict === 'suspicious' && r.consumerDepartment === 'transport'));
+    expect(await all(who.energySteward, { by: 'gateway', value: 'no-such-gateway', pageSize: 200 })).toEqual(
+      [],
+    );
+  });
+
   it('bounds by observation time, from inclusive and to exclusive', async () => {
     const from = addSeconds(BASE, 100);
     const to = addSeconds(BASE, 150);

@@ -132,6 +132,13 @@ describe('queryFlowAlerts', () => {
       idsWhere((e) => e.department === 'health' && e.alert.verdict === 'suspicious'),
     );
     expect(await all(who.energySteward, { by: 'time' })).toEqual([]);
+    // A department's gateway, zone and verdict queries filter its own time index: sparse pages.
+    const sparse = await page(who.healthSteward, { by: 'verdict', value: 'malicious', pageSize: 30 });
+    expect(sparse.items).toHaveLength(10);
+    expect(sparse.bookmark).not.toBe('');
+    expect(await all(who.healthSteward, { by: 'gateway', value: 'health-gw-1' })).toEqual(
+      idsWhere((e) => e.department === 'health'),
+    );
     await expectCode(
       world.net.evaluate(
         contracts.audit,

@@ -73,13 +73,13 @@ describe('recordFlowAlert: accepted alerts', () => {
     expect(world.net.ledger.state.get(`flowalert~${id}`)?.toString()).toBe(canonicalJson(entry));
     const indexKeys = [...world.net.ledger.state.keys()].filter((k) => k.startsWith('fx~'));
     expect(indexKeys.sort()).toEqual(
-      ['all', 'health']
-        .flatMap((v) => [
-          `fx~${v}~t~_~`,
-          `fx~${v}~g~health-gw-1~`,
-          `fx~${v}~z~hospital-north~`,
-          `fx~${v}~v~suspicious~`,
-        ])
+      [
+        'fx~all~t~_~',
+        'fx~all~g~health-gw-1~',
+        'fx~all~z~hospital-north~',
+        'fx~all~v~suspicious~',
+        'fx~health~t~_~',
+      ]
         .map((p) => `${p}${a.observedAt}~${id}`)
         .sort(),
     );
