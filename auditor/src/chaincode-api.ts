@@ -6,6 +6,8 @@
 export const FN = {
   getRecord: 'audit:getRecord',
   getIncident: 'audit:getIncident',
+  getFlowAlert: 'audit:getFlowAlert',
+  queryFlowAlerts: 'audit:queryFlowAlerts',
   queryRecords: 'audit:queryRecords',
   verifyRecord: 'audit:verifyRecord',
   complianceSummary: 'audit:complianceSummary',
@@ -24,6 +26,7 @@ export const FN = {
 /** World-state key prefixes of the objects the auditor reads from blocks. */
 export const KEY_PREFIX = {
   record: 'record~',
+  flowAlert: 'flowalert~',
   incident: 'incident~',
   batch: 'batch~',
   policy: 'policy~',

@@ -2,6 +2,7 @@ import type { ExchangeEntry } from '@cityledger/core';
 import type { LedgerReader } from './ledger-reader';
 import type { ProofResponse } from './proof-response';
 import type { InclusionEvidence } from './verify-inclusion';
+import type { AlertEvidence } from './verify-alert';
 import type { RecordEvidence } from './verify-record';
 
 /** Strips what `getRecord` adds to a stored entry, so checks see the entry as written. */
@@ -50,4 +51,21 @@ export async function readInclusionEvidence(
     reader.gatewayHistory(gatewayId),
   ]);
   return { id, response: raw, batches, gatewayHistory };
+}
+
+/** Reads from the ledger everything `verify alert` checks. */
+export async function readAlertEvidence(reader: LedgerReader, id: string): Promise<AlertEvidence> {
+  const entry = await reader.flowAlert(id);
+  if (entry === undefined) {
+    return { id, entry, gatewayHistory: [], classifierHistory: [], anomalyHistory: [] };
+  }
+  const a = entry.alert;
+  const [gatewayHistory, classifierHistory, anomalyHistory] = await Promise.all([
+    reader.gatewayHistory(a.gatewayId),
+    reader.modelHistory(a.modelId, a.modelVersion),
+    a.anomalyModelId === undefined || a.anomalyModelVersion === undefined
+      ? Promise.resolve([])
+      : reader.modelHistory(a.anomalyModelId, a.anomalyModelVersion),
+  ]);
+  return { id, entry, gatewayHistory, classifierHistory, anomalyHistory };
 }

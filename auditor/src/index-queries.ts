@@ -24,6 +24,8 @@ export interface Volume {
   readonly denied: readonly number[];
   /** Flows anchored in batches per verdict per bucket (by the batch's last observation). */
   readonly batched: Readonly<Record<Verdict, number[]>>;
+  /** Flagged flows committed one by one as flow alerts, per verdict per bucket. */
+  readonly alerts: Readonly<Record<Verdict, number[]>>;
 }
 
 export interface Totals {
@@ -36,6 +38,9 @@ export interface Totals {
   readonly incidents: number;
   readonly batches: number;
   readonly batchedFlows: number;
+  readonly flowAlerts: number;
+  readonly alertsSuspicious: number;
+  readonly alertsMalicious: number;
   readonly erasures: number;
 }
 
@@ -101,7 +106,18 @@ export class IndexQueries {
         batched[v][r.b as number] = r[v] as number;
       }
     }
-    return { buckets: bucketStarts(w), records, denied, batched };
+    const alerts = perVerdict(n);
+    for (const r of this.#all(
+      `SELECT CAST((observed_ms - ?) / ? AS INTEGER) AS b, verdict, COUNT(*) AS n FROM flow_alerts
+       WHERE observed_ms >= ? AND observed_ms < ? GROUP BY b, verdict`,
+      w.fromMs,
+      w.bucketMs,
+      w.fromMs,
+      w.toMs,
+    )) {
+      alerts[r.verdict as Verdict][r.b as number] = r.n as number;
+    }
+    return { buckets: bucketStarts(w), records, denied, batched, alerts };
   }
 
   totals(w: Window): Totals {
@@ -121,6 +137,12 @@ export class IndexQueries {
       .get(w.fromMs, w.toMs) as Row;
     const one = (sql: string, ...p: unknown[]): number =>
       (this.#db.prepare(sql).get(...p) as { n: number }).n;
+    const fa = this.#db
+      .prepare(
+        `SELECT COUNT(*) AS n, SUM(verdict = 'suspicious') AS s, SUM(verdict = 'malicious') AS m FROM flow_alerts
+         WHERE observed_ms >= ? AND observed_ms < ?`,
+      )
+      .get(w.fromMs, w.toMs) as Row;
     const records = r.records as number;
     const denied = (r.denied as number | null) ?? 0;
     return {
@@ -137,6 +159,9 @@ export class IndexQueries {
       ),
       batches: b.batches as number,
       batchedFlows: b.flows as number,
+      flowAlerts: fa.n as number,
+      alertsSuspicious: (fa.s as number | null) ?? 0,
+      alertsMalicious: (fa.m as number | null) ?? 0,
       erasures: one(
         'SELECT COUNT(*) AS n FROM erasures WHERE erased_at >= ? AND erased_at < ?',
         fromIso,
@@ -150,11 +175,16 @@ export class IndexQueries {
     const n = bucketCount(w);
     const zones = new Map<string, { gateways: Set<string>; suspicious: number[]; malicious: number[] }>();
     const rows = this.#all(
-      `SELECT zone, gateway, CAST((observed_ms - ?) / ? AS INTEGER) AS b, verdict, COUNT(*) AS n FROM records
-       WHERE verdict IN ('suspicious', 'malicious') AND observed_ms >= ? AND observed_ms < ?
+      `SELECT zone, gateway, CAST((observed_ms - ?) / ? AS INTEGER) AS b, verdict, COUNT(*) AS n FROM (
+         SELECT zone, gateway, observed_ms, verdict FROM records
+         WHERE verdict IN ('suspicious', 'malicious') AND observed_ms >= ? AND observed_ms < ?
+         UNION ALL
+         SELECT zone, gateway, observed_ms, verdict FROM flow_alerts WHERE observed_ms >= ? AND observed_ms < ?)
        GROUP BY zone, gateway, b, verdict`,
       w.fromMs,
       w.bucketMs,
+      w.fromMs,
+      w.toMs,
       w.fromMs,
       w.toMs,
     );
@@ -205,6 +235,17 @@ export class IndexQueries {
       w.toMs,
     )) {
       add(r.zone as string, r.b as number, r.total as number, r.flagged as number);
+    }
+    // Flow alerts are flagged flows by definition: benign flows go into batches.
+    for (const r of this.#all(
+      `SELECT zone, CAST((observed_ms - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM flow_alerts
+       WHERE observed_ms >= ? AND observed_ms < ? GROUP BY zone, b`,
+      w.fromMs,
+      w.bucketMs,
+      w.fromMs,
+      w.toMs,
+    )) {
+      add(r.zone as string, r.b as number, r.n as number, r.n as number);
     }
     const starts = bucketStarts(w);
     return [...zones]
@@ -269,6 +310,15 @@ export class IndexQueries {
     ).map((r) => ({ ...r, event: JSON.parse(r.json as string) as unknown, json: undefined }));
   }
 
+  /** The latest flow alerts, newest first. */
+  flowAlerts(limit: number): Row[] {
+    return this.#all(
+      `SELECT id, observed_at, gateway, zone, verdict, score, anomaly, protocol, port_bucket, model
+       FROM flow_alerts ORDER BY observed_ms DESC LIMIT ?`,
+      limit,
+    );
+  }
+
   recordById(id: string): Row | undefined {
     return this.#db.prepare('SELECT * FROM records WHERE id = ?').get(id) as Row | undefined;
   }
@@ -283,9 +333,14 @@ export class IndexQueries {
     );
   }
 
-  counts(): { records: number; batches: number; alerts: number } {
+  counts(): { records: number; flowAlerts: number; batches: number; alerts: number } {
     const n = (t: string): number =>
       (this.#db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
-    return { records: n('records'), batches: n('batches'), alerts: n('alerts') };
+    return {
+      records: n('records'),
+      flowAlerts: n('flow_alerts'),
+      batches: n('batches'),
+      alerts: n('alerts'),
+    };
   }
 }

@@ -1,5 +1,5 @@
 /** Schema of the off-chain index. Bump INDEX_VERSION on any change: an older index is rebuilt. */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,6 +30,23 @@ CREATE INDEX IF NOT EXISTS records_time ON records (observed_ms, zone, verdict, 
 CREATE INDEX IF NOT EXISTS records_zone_time ON records (zone, observed_ms);
 CREATE INDEX IF NOT EXISTS records_denied ON records (decision, observed_ms);
 CREATE INDEX IF NOT EXISTS records_flagged ON records (verdict, observed_ms);
+CREATE TABLE IF NOT EXISTS flow_alerts (
+  id TEXT PRIMARY KEY,
+  observed_ms INTEGER NOT NULL,
+  observed_at TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  gateway TEXT NOT NULL,
+  zone TEXT NOT NULL,
+  department TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  score REAL NOT NULL,
+  anomaly REAL,
+  protocol INTEGER NOT NULL,
+  port_bucket TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tx_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS flow_alerts_time ON flow_alerts (observed_ms, zone, verdict, gateway);
 CREATE TABLE IF NOT EXISTS incidents (
   id TEXT PRIMARY KEY,
   detected_at TEXT NOT NULL,

@@ -5,6 +5,7 @@ import {
   type CityLedgerEvent,
   type ErasureRecord,
   type ExchangeEntry,
+  type FlowAlertEntry,
   type GatewayEntry,
   type MismatchIncident,
   type ModelEntry,
@@ -44,6 +45,9 @@ export class LedgerIndex {
         db.prepare(`INSERT OR REPLACE INTO records VALUES (@id, @observed_ms, @observed_at, @recorded_at, @block, @tx_id,
         @gateway, @zone, @source, @consumer, @category, @purpose, @verdict, @score, @decision, @deny_reason, @policy_version,
         @model, @payload_sha256, @payload_size)`),
+      flowAlert:
+        db.prepare(`INSERT OR REPLACE INTO flow_alerts VALUES (@id, @observed_ms, @observed_at, @recorded_at,
+        @gateway, @zone, @department, @verdict, @score, @anomaly, @protocol, @port_bucket, @model, @tx_id)`),
       incident:
         db.prepare(`INSERT OR REPLACE INTO incidents VALUES (@id, @detected_at, @observed_ms, @gateway, @zone, @source,
         @consumer, @category, @policy_version, @gateway_decision, @chain_decision, @deny_reason, @tx_id)`),
@@ -165,6 +169,9 @@ export class LedgerIndex {
       case 'incident':
         this.#insert.incident.run(this.#incidentRow(object.value));
         return;
+      case 'flowAlert':
+        this.#insert.flowAlert.run(flowAlertRow(object.value));
+        return;
       case 'batch':
         this.#insert.batch.run(this.#batchRow(object.value));
         return;
@@ -262,6 +269,26 @@ export class LedgerIndex {
   close(): void {
     this.db.close();
   }
+}
+
+function flowAlertRow(e: FlowAlertEntry): Record<string, unknown> {
+  const a = e.alert;
+  return {
+    id: e.id,
+    observed_ms: isoToMillis(a.observedAt),
+    observed_at: a.observedAt,
+    recorded_at: e.recordedAt,
+    gateway: a.gatewayId,
+    zone: e.zone,
+    department: e.department,
+    verdict: a.verdict,
+    score: a.threatScore,
+    anomaly: a.anomalyScore ?? null,
+    protocol: a.protocol,
+    port_bucket: a.dstPortBucket,
+    model: `${a.modelId}@${a.modelVersion}`,
+    tx_id: e.txId,
+  };
 }
 
 function modelRow(m: ModelEntry, tx: ParsedTransaction): Record<string, unknown> {

@@ -4,6 +4,7 @@ import {
   type CityLedgerEvent,
   type ErasureRecord,
   type ExchangeEntry,
+  type FlowAlertEntry,
   type GatewayEntry,
   type MismatchIncident,
   type ModelEntry,
@@ -15,6 +16,7 @@ import { KEY_PREFIX } from './chaincode-api';
 /** A ledger object recognised in a transaction's writes. */
 export type LedgerObject =
   | { readonly kind: 'record'; readonly value: ExchangeEntry }
+  | { readonly kind: 'flowAlert'; readonly value: FlowAlertEntry }
   | { readonly kind: 'incident'; readonly value: MismatchIncident }
   | { readonly kind: 'batch'; readonly value: BatchEntry }
   | { readonly kind: 'policy'; readonly value: PolicyEntry }

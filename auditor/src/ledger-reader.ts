@@ -7,6 +7,8 @@ import {
   type Department,
   type ErasureRecord,
   type ExchangeEntry,
+  type FlowAlertEntry,
+  type FlowAlertQuery,
   type GatewayEntry,
   type MismatchIncident,
   type ModelEntry,
@@ -55,6 +57,21 @@ export class LedgerReader {
 
   async incident(id: string): Promise<MismatchIncident | undefined> {
     return orUndefined(this.#q.evaluateJson<MismatchIncident>(FN.getIncident, [id]));
+  }
+
+  async flowAlert(id: string): Promise<FlowAlertEntry | undefined> {
+    return orUndefined(this.#q.evaluateJson<FlowAlertEntry>(FN.getFlowAlert, [id]));
+  }
+
+  /** Every page of a flow-alert query, following bookmarks. */
+  async *flowAlertPages(query: FlowAlertQuery): AsyncGenerator<Page<FlowAlertEntry>> {
+    let bookmark = query.bookmark ?? '';
+    do {
+      const q = { ...query, ...(bookmark === '' ? {} : { bookmark }) };
+      const page = await this.#q.evaluateJson<Page<FlowAlertEntry>>(FN.queryFlowAlerts, [JSON.stringify(q)]);
+      yield page;
+      bookmark = page.bookmark;
+    } while (bookmark !== '');
   }
 
   /** One page of a record query (at most LIMITS.maxPageSize items). */

@@ -3,6 +3,7 @@ import type {
   CityLedgerEvent,
   ErasureRecord,
   ExchangeEntry,
+  FlowAlertEntry,
   GatewayEntry,
   MismatchIncident,
   ModelEntry,
@@ -17,6 +18,7 @@ import type { Versioned } from './versions';
 export interface LedgerSnapshot {
   readonly height: bigint;
   readonly records: readonly ExchangeEntry[];
+  readonly flowAlerts: readonly FlowAlertEntry[];
   readonly incidents: readonly MismatchIncident[];
   readonly batches: readonly BatchEntry[];
   readonly policies: readonly PolicyEntry[];
@@ -29,6 +31,7 @@ export interface LedgerSnapshot {
 /** Collects the objects of parsed blocks, in order. */
 export class SnapshotBuilder {
   readonly #records: ExchangeEntry[] = [];
+  readonly #flowAlerts: FlowAlertEntry[] = [];
   readonly #incidents: MismatchIncident[] = [];
   readonly #batches: BatchEntry[] = [];
   readonly #policies: PolicyEntry[] = [];
@@ -45,6 +48,9 @@ export class SnapshotBuilder {
         switch (object.kind) {
           case 'record':
             this.#records.push(object.value);
+            break;
+          case 'flowAlert':
+            this.#flowAlerts.push(object.value);
             break;
           case 'incident':
             this.#incidents.push(object.value);
@@ -75,6 +81,7 @@ export class SnapshotBuilder {
     return {
       height: this.#height,
       records: this.#records,
+      flowAlerts: this.#flowAlerts,
       incidents: this.#incidents,
       batches: this.#batches,
       policies: this.#policies,

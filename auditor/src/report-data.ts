@@ -5,6 +5,7 @@ import {
   type ComplianceSummary,
   type ErasureRecord,
   type ExchangeEntry,
+  type FlowAlertEntry,
   type GatewayEntry,
   type MismatchIncident,
   type ModelEntry,
@@ -21,6 +22,8 @@ export interface ReportInput {
   readonly to: string;
   /** Records observed in the period. */
   readonly records: readonly ExchangeEntry[];
+  /** Flow alerts (flagged network flows) whose flow ended in the period. */
+  readonly flowAlerts?: readonly FlowAlertEntry[];
   /** Policy-mismatch incidents detected in the period. */
   readonly incidents: readonly MismatchIncident[];
   /** Batches anchored in the period. */
@@ -71,7 +74,16 @@ export interface ReportData {
     readonly batchedFlows: number;
     readonly batchedVerdicts: Readonly<Record<Verdict, number>>;
     readonly erasures: number;
+    readonly flowAlerts: number;
+    readonly flowAlertVerdicts: { readonly suspicious: number; readonly malicious: number };
   };
+  /** Flow alerts per zone and gateway. */
+  readonly flowAlertsByGateway: readonly {
+    readonly zone: string;
+    readonly gatewayId: string;
+    readonly suspicious: number;
+    readonly malicious: number;
+  }[];
   readonly pairs: readonly { readonly pair: string; readonly exchanges: number; readonly denied: number }[];
   readonly flows: readonly FlowRow[];
   readonly denialsByReason: readonly { readonly reason: string; readonly count: number }[];
@@ -186,6 +198,7 @@ export function checkSummary(
   summary: ComplianceSummary,
   records: readonly ExchangeEntry[],
   incidents: number,
+  flowAlerts: readonly FlowAlertEntry[] = [],
 ): CheckResult {
   const pairs = countBy(records, (e) => `${e.record.sourceDepartment}->${e.record.consumerDepartment}`);
   const categories = countBy(records, (e) => e.record.category);
@@ -198,6 +211,16 @@ export function checkSummary(
     sameCounts(summary.verdicts, verdicts) ? '' : 'verdicts differ',
     summary.denials === denials ? '' : `denials ${summary.denials} vs ${denials}`,
     summary.mismatches === incidents ? '' : `mismatches ${summary.mismatches} vs ${incidents}`,
+    summary.flowAlerts === undefined || summary.flowAlerts.total === flowAlerts.length
+      ? ''
+      : `flow alerts ${summary.flowAlerts.total} vs ${flowAlerts.length}`,
+    summary.flowAlerts === undefined ||
+    sameCounts(
+      summary.flowAlerts.zones,
+      countBy(flowAlerts, (a) => a.zone),
+    )
+      ? ''
+      : 'flow alerts per zone differ',
   ].filter((d) => d !== '');
   return differences.length === 0
     ? pass('summary-agreement', `chaincode summary = record-by-record count (${records.length} records)`)
@@ -227,6 +250,25 @@ export function buildReport(input: ReportInput): ReportData {
     input.policies.filter((p) => inPeriod(p.createdAt, from, to)),
     (p) => `${p.createdAt}\u0000${p.category}\u0000${String(p.version).padStart(9, '0')}`,
   );
+  const flowAlerts = byKey(
+    (input.flowAlerts ?? []).filter((a) => inPeriod(a.alert.observedAt, from, to)),
+    (a) => `${a.alert.observedAt}\u0000${a.id}`,
+  );
+  const alertGroups = new Map<
+    string,
+    { zone: string; gatewayId: string; suspicious: number; malicious: number }
+  >();
+  for (const a of flowAlerts) {
+    const key = `${a.zone}\u0000${a.alert.gatewayId}`;
+    const g = alertGroups.get(key) ?? {
+      zone: a.zone,
+      gatewayId: a.alert.gatewayId,
+      suspicious: 0,
+      malicious: 0,
+    };
+    g[a.alert.verdict] += 1;
+    alertGroups.set(key, g);
+  }
   const denials = records.filter((e) => e.record.decision === 'deny');
   const flagged = records.filter((e) => e.record.verdict !== 'benign');
   const verdicts = {
@@ -247,6 +289,7 @@ export function buildReport(input: ReportInput): ReportData {
       from,
       to,
       records,
+      flowAlerts,
       incidents,
       batches,
       erasures,
@@ -270,7 +313,13 @@ export function buildReport(input: ReportInput): ReportData {
       batchedFlows: batches.reduce((n, b) => n + b.batch.count, 0),
       batchedVerdicts: sumVerdicts(batches),
       erasures: erasures.length,
+      flowAlerts: flowAlerts.length,
+      flowAlertVerdicts: {
+        suspicious: flowAlerts.filter((a) => a.alert.verdict === 'suspicious').length,
+        malicious: flowAlerts.filter((a) => a.alert.verdict === 'malicious').length,
+      },
     },
+    flowAlertsByGateway: byKey([...alertGroups.values()], (g) => `${g.zone}\u0000${g.gatewayId}`),
     pairs: byKey([...pairCounts], ([pair]) => pair).map(([pair, exchanges]) => ({
       pair,
       exchanges,
@@ -302,6 +351,6 @@ export function buildReport(input: ReportInput): ReportData {
     erasures,
     ...(input.chainSummary === undefined
       ? {}
-      : { summaryCheck: checkSummary(input.chainSummary, records, incidents.length) }),
+      : { summaryCheck: checkSummary(input.chainSummary, records, incidents.length, flowAlerts) }),
   };
 }

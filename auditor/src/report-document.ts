@@ -54,6 +54,10 @@ function overview(data: ReportData): Section {
       `${t.verdicts.benign} / ${t.verdicts.suspicious} / ${t.verdicts.malicious}`,
     ],
     ['policy-mismatch incidents', String(t.incidents)],
+    [
+      'flagged network flows (suspicious / malicious)',
+      `${t.flowAlerts} (${t.flowAlertVerdicts.suspicious} / ${t.flowAlertVerdicts.malicious})`,
+    ],
     ['batches anchored', String(t.batches)],
     [
       '  flows in batches (benign / suspicious / malicious)',
@@ -140,6 +144,19 @@ export function reportDocument(data: ReportData): ReportDocument {
             `${e.record.modelId}@${e.record.modelVersion}`,
             e.record.decision,
           ]),
+        ),
+      },
+      {
+        title: 'Flagged network flows per zone and gateway',
+        blocks: table(
+          ['zone', 'gateway', 'suspicious', 'malicious'],
+          data.flowAlertsByGateway.map((g) => [
+            g.zone,
+            g.gatewayId,
+            String(g.suspicious),
+            String(g.malicious),
+          ]),
+          [2, 3],
         ),
       },
       {

@@ -7,6 +7,7 @@ import {
   formatNumber,
   formatTime,
   recordLink,
+  shortId,
   stackedBars,
   svg,
   table,
@@ -45,10 +46,25 @@ function renderKpis(t) {
       t.denied,
       t.records ? `${Math.round((100 * t.denied) / t.records)}% of exchanges` : '—',
     ),
-    kpi('suspicious', 'Suspicious', t.suspicious, 'individually recorded'),
-    kpi('malicious', 'Malicious', t.malicious, 'individually recorded'),
+    kpi(
+      'suspicious',
+      'Suspicious',
+      t.suspicious + t.alertsSuspicious,
+      `${formatNumber(t.suspicious)} exchanges · ${formatNumber(t.alertsSuspicious)} flows`,
+    ),
+    kpi(
+      'malicious',
+      'Malicious',
+      t.malicious + t.alertsMalicious,
+      `${formatNumber(t.malicious)} exchanges · ${formatNumber(t.alertsMalicious)} flows`,
+    ),
     kpi('incidents', 'Policy mismatches', t.incidents, 'security incidents'),
-    kpi('batched', 'Batched flows', t.batchedFlows, `${formatNumber(t.batches)} batches anchored`),
+    kpi(
+      'batched',
+      'Network flows',
+      t.batchedFlows + t.flowAlerts,
+      `${formatNumber(t.flowAlerts)} flagged · ${formatNumber(t.batches)} batches`,
+    ),
   );
 }
 
@@ -69,11 +85,16 @@ function renderVolume(d) {
   const batched = v.buckets.map(
     (_, i) => v.batched.benign[i] + v.batched.suspicious[i] + v.batched.malicious[i],
   );
+  const flagged = (verdict) => v.buckets.map((_, i) => v.alerts[verdict][i]);
   clear(document.getElementById('batched')).append(
     stackedBars({
       buckets: v.buckets,
       bucketMs: d.window.bucketMs,
-      series: [{ name: 'flows in batches', values: batched, color: COLORS.batched }],
+      series: [
+        { name: 'flows in batches', values: batched, color: COLORS.batched },
+        { name: 'suspicious flow alerts', values: flagged('suspicious'), color: COLORS.suspicious },
+        { name: 'malicious flow alerts', values: flagged('malicious'), color: COLORS.malicious },
+      ],
       height: 230,
       width: 420,
     }),
@@ -135,6 +156,13 @@ function describe(event, zone) {
         kind: event.verdict,
         title: `${event.verdict === 'malicious' ? 'Malicious' : 'Suspicious'} exchange (score ${event.threatScore})`,
         meta: `${where} · ${event.sourceDepartment}→${event.consumerDepartment} · ${event.category} · ${event.decision}`,
+      };
+    case 'cityledger.flow.alert':
+      return {
+        kind: event.verdict,
+        title: `${event.verdict === 'malicious' ? 'Malicious' : 'Suspicious'} network flow (score ${event.threatScore})`,
+        meta: `${[event.gatewayId, event.zone].join(' · ')} · protocol ${event.protocol}, ${event.dstPortBucket} port`,
+        link: `/alerts/${event.alertId}`,
       };
     case 'cityledger.exchange.denied':
       return {
@@ -199,6 +227,8 @@ function feedItem(event, zone, fresh) {
         d.meta,
         event.recordId ? ' · ' : '',
         event.recordId ? recordLink(event.recordId) : '',
+        d.link ? ' · ' : '',
+        d.link ? el('a', { href: d.link, class: 'mono', title: event.alertId }, shortId(event.alertId)) : '',
       ),
     ),
   );
@@ -255,6 +285,22 @@ function renderTables(d) {
     table(
       ['model', 'kind', 'status', 'since', 'reason'],
       d.models.map((m) => [m.ref, m.kind, badge(m.status), formatTime(m.at), m.reason || '']),
+    ),
+  );
+  clear(document.getElementById('flow-alerts')).append(
+    table(
+      ['flow ended', 'alert', 'zone', 'gateway', 'verdict', 'score', 'anomaly', 'protocol / port', 'model'],
+      d.flowAlerts.map((a) => [
+        formatTime(a.observed_at),
+        el('a', { href: `/alerts/${a.id}`, class: 'mono', title: a.id }, shortId(a.id)),
+        a.zone,
+        a.gateway,
+        badge(a.verdict),
+        String(a.score),
+        a.anomaly === null ? '' : String(a.anomaly),
+        `${a.protocol} / ${a.port_bucket}`,
+        a.model,
+      ]),
     ),
   );
   clear(document.getElementById('incidents')).append(

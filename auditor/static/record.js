@@ -14,7 +14,14 @@ const WHAT = {
 
 topbar('');
 const id = window.location.pathname.split('/').pop().toLowerCase();
+const isAlert = window.location.pathname.startsWith('/alerts/');
 document.getElementById('record-id').textContent = id;
+document.getElementById('kind').textContent = isAlert ? 'Flow alert' : 'Record';
+if (isAlert) {
+  // A flow alert has no payload: it describes a network flow, pseudonymously.
+  document.getElementById('payload-card').hidden = true;
+  document.getElementById('checks-card').classList.replace('span-7', 'span-12');
+}
 let onChain;
 
 function field(name, value) {
@@ -61,7 +68,37 @@ function renderChecks(checks) {
   }
 }
 
+function renderAlertFields(e) {
+  const a = e.alert;
+  clear(document.getElementById('fields')).append(
+    ...field('alert id', el('span', { class: 'mono' }, e.id)),
+    ...field('flow', `${formatTime(a.flowStart)} → ${formatTime(a.observedAt)}`),
+    ...field('committed', `${formatTime(e.recordedAt)} in transaction ${e.txId}`),
+    ...field('gateway', `${a.gatewayId} (${e.department}, zone ${e.zone})`),
+    ...field(
+      'threat',
+      el('span', {}, badge(a.verdict), ` score ${a.threatScore} by ${a.modelId}@${a.modelVersion}`),
+    ),
+    ...field(
+      'anomaly',
+      a.anomalyScore === undefined
+        ? 'no anomaly model'
+        : `score ${a.anomalyScore} by ${a.anomalyModelId}@${a.anomalyModelVersion}`,
+    ),
+    ...field(
+      'traffic',
+      `protocol ${a.protocol}, ${a.dstPortBucket} port; ${formatNumber(a.fwdBytes)} B / ${formatNumber(a.fwdPackets)} pkts out, ${formatNumber(a.revBytes)} B / ${formatNumber(a.revPackets)} pkts back`,
+    ),
+    ...field('flow reference', el('span', { class: 'mono' }, a.flowRef)),
+    ...field('attestation', el('span', { class: 'mono' }, a.signature)),
+  );
+}
+
 function renderFields(result) {
+  if (isAlert && result.entry) {
+    renderAlertFields(result.entry);
+    return;
+  }
   const dl = clear(document.getElementById('fields'));
   const e = result.entry;
   if (!e) {
@@ -182,7 +219,7 @@ function wireDropZone() {
 
 wireDropZone();
 followLedger();
-const result = await api(`/api/records/${id}/verify`);
+const result = await api(`/api/${isAlert ? 'alerts' : 'records'}/${id}/verify`);
 onChain = result.entry;
 renderBanner(result);
 renderChecks(result.checks);

@@ -20,6 +20,7 @@ export function reportFromSnapshot(
     from,
     to,
     records: snapshot.records,
+    flowAlerts: snapshot.flowAlerts,
     incidents: snapshot.incidents,
     batches: snapshot.batches,
     policies: snapshot.policies,

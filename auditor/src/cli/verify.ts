@@ -3,11 +3,12 @@ import { isSha256Hex, recordId, type ExchangeRecord } from '@cityledger/core';
 import { Command, InvalidArgumentError } from 'commander';
 import { checksJson, formatChecks } from '../check-output';
 import { exitCodeFor, fail, type CheckResult } from '../checks';
-import { readInclusionEvidence, readRecordEvidence, storedEntry } from '../evidence';
+import { readAlertEvidence, readInclusionEvidence, readRecordEvidence, storedEntry } from '../evidence';
 import type { LedgerReader } from '../ledger-reader';
 import { fetchProof } from '../proof-fetch';
 import { checkProofResponse, verifyInclusionEvidence } from '../verify-inclusion';
 import { digestFile, verifyPayloadEvidence } from '../verify-payload';
+import { verifyAlertEvidence } from '../verify-alert';
 import { verifyRecordEvidence } from '../verify-record';
 import { withReader, type GlobalOptions, type Io } from './context';
 
@@ -107,6 +108,19 @@ export function verifyCommand(
       const title =
         opts.file === undefined ? `verify record ${id}` : `verify record ${id} (document ${opts.file})`;
       setExit(report(io, opts.json === true, title, { command: 'verify record', id }, results));
+    });
+  verify
+    .command('alert')
+    .description(
+      "check a flow alert's id, attestation signature (key registered at the time), zone, models and the feature-spec verdict rule",
+    )
+    .argument('<id>', 'flow alert id (64 hex)', recordIdArg)
+    .option('--json', 'print the checks as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const results = await withReader(globals(), async (reader) =>
+        verifyAlertEvidence(await readAlertEvidence(reader, id)),
+      );
+      setExit(report(io, opts.json === true, `verify alert ${id}`, { command: 'verify alert', id }, results));
     });
   verify
     .command('payload')

@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { FN } from '../chaincode-api';
-import { readRecordEvidence } from '../evidence';
+import { readAlertEvidence, readRecordEvidence } from '../evidence';
 import type { FabricSession } from '../fabric-session';
 import { IndexFollower } from '../index-follower';
 import { IndexQueries } from '../index-queries';
 import type { LedgerIndex } from '../ledger-index';
 import { LedgerReader } from '../ledger-reader';
 import type { RiskSettings } from '../risk';
+import { verifyAlertEvidence } from '../verify-alert';
 import { verifyRecordEvidence } from '../verify-record';
 import { readAccounts } from './accounts';
 import { EventHub } from './event-hub';
@@ -70,6 +71,13 @@ export async function startPortal(
         ...(evidence.entry === undefined ? {} : { entry: evidence.entry }),
         ...(found?.erased === undefined ? {} : { erased: found.erased }),
         checks: verifyRecordEvidence(evidence),
+      };
+    },
+    verifyAlert: async (id) => {
+      const evidence = await readAlertEvidence(reader, id);
+      return {
+        ...(evidence.entry === undefined ? {} : { entry: evidence.entry }),
+        checks: verifyAlertEvidence(evidence),
       };
     },
     payloadCheck: async (id, sha256) => {

@@ -5,7 +5,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
-import type { ExchangeEntry } from '@cityledger/core';
+import type { ExchangeEntry, FlowAlertEntry } from '@cityledger/core';
 import { isSha256Hex } from '@cityledger/core';
 import { exitCodeFor, verified, type CheckResult } from '../checks';
 import type { IndexQueries } from '../index-queries';
@@ -23,11 +23,19 @@ export interface RecordVerification {
   readonly checks: readonly CheckResult[];
 }
 
+/** What the alert page shows: the flow alert as on chain and every verification check. */
+export interface AlertVerification {
+  readonly entry?: FlowAlertEntry;
+  readonly checks: readonly CheckResult[];
+}
+
 export interface PortalDeps {
   readonly queries: IndexQueries;
   readonly status: () => Record<string, unknown>;
   /** Verifies a record against the chain (never the index). */
   readonly verifyRecord: (id: string) => Promise<RecordVerification>;
+  /** Verifies a flow alert against the chain. */
+  readonly verifyAlert: (id: string) => Promise<AlertVerification>;
   /** The chaincode's own answer to "does the record commit to this payload hash?". */
   readonly payloadCheck: (
     id: string,
@@ -149,6 +157,7 @@ function registerPages(app: FastifyInstance, deps: PortalDeps): void {
   app.get('/', async (_request, reply) => sendFile(reply, deps.files, 'index.html'));
   app.get('/risk', async (_request, reply) => sendFile(reply, deps.files, 'risk.html'));
   app.get('/records/:id', async (_request, reply) => sendFile(reply, deps.files, 'record.html'));
+  app.get('/alerts/:id', async (_request, reply) => sendFile(reply, deps.files, 'record.html'));
   app.get('/static/:name', async (request, reply) =>
     sendFile(reply, deps.files, (request.params as { name: string }).name),
   );
@@ -177,6 +186,7 @@ function registerApi(app: FastifyInstance, deps: PortalDeps): void {
       denials: q.denials(25),
       incidents: q.incidents(25),
       flagged: q.flagged(25),
+      flowAlerts: q.flowAlerts(25),
       policies: q.policyChanges(25),
       gateways: q.gateways(),
       models: q.models(),
@@ -211,6 +221,14 @@ function registerApi(app: FastifyInstance, deps: PortalDeps): void {
       return reply.status(400).send({ error: 'a record id is 64 lowercase hex characters' });
     }
     const result = await deps.verifyRecord(id);
+    return { id, ...result, verified: verified(result.checks), exitCode: exitCodeFor(result.checks) };
+  });
+  app.get('/api/alerts/:id/verify', async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    if (!isSha256Hex(id)) {
+      return reply.status(400).send({ error: 'an alert id is 64 lowercase hex characters' });
+    }
+    const result = await deps.verifyAlert(id);
     return { id, ...result, verified: verified(result.checks), exitCode: exitCodeFor(result.checks) };
   });
   app.get('/api/records/:id/payload', async (request, reply) => {

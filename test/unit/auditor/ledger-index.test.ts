@@ -5,7 +5,17 @@ import { IndexFollower, type BlockSource } from '../../../auditor/src/index-foll
 import { IndexQueries } from '../../../auditor/src/index-queries';
 import { LedgerIndex } from '../../../auditor/src/ledger-index';
 import { block, type TxSpec } from './blocks';
-import { at, batchChain, content, entryFor, gateway, model, policyV1 } from './world';
+import {
+  alertContent,
+  alertEntry,
+  at,
+  batchChain,
+  content,
+  entryFor,
+  gateway,
+  model,
+  policyV1,
+} from './world';
 
 /** The transport boundary: a peer's block stream over a fixed list of blocks. */
 class FakeSource implements BlockSource {
@@ -37,6 +47,7 @@ const records = [
   entryFor(content({ observedAt: at(40), purpose: 'marketing' })),
 ];
 const chain = batchChain(5);
+const flowAlert = alertEntry(alertContent());
 const flagged: CityLedgerEvent = {
   type: EVENTS.exchangeFlagged,
   txId: 'tx-r2',
@@ -94,6 +105,7 @@ const txs: TxSpec[][] = [
     timestamp: b.anchoredAt,
     writes: [{ key: `batch~${gateway.id}~${String(b.seq).padStart(10, '0')}`, value: b }],
   })),
+  [{ txId: 'tx-alert', timestamp: at(16), writes: [{ key: `flowalert~${flowAlert.id}`, value: flowAlert }] }],
   [
     {
       txId: 'tx-bad',
@@ -114,9 +126,9 @@ describe('off-chain index', () => {
       onEvents: (events) => seen.push(...events.map((e) => e.event.type)),
     });
     expect(await follower.syncTo(BigInt(blocks.length))).toBe(blocks.length);
-    expect(index.nextBlock()).toBe(5n);
+    expect(index.nextBlock()).toBe(6n);
     const q = new IndexQueries(index.db);
-    expect(q.counts()).toEqual({ records: 4, batches: 3, alerts: 2 });
+    expect(q.counts()).toEqual({ records: 4, flowAlerts: 1, batches: 3, alerts: 2 });
     expect(seen).toEqual([EVENTS.gatewayRegistered, EVENTS.exchangeFlagged]);
     expect(q.totals(hour)).toMatchObject({
       records: 4,
@@ -137,7 +149,7 @@ describe('off-chain index', () => {
         zone: 'hospital-north',
         gateways: [gateway.id],
         suspicious: [0, 1, 0, 0, 0, 0],
-        malicious: [0, 1, 0, 0, 0, 0],
+        malicious: [0, 2, 0, 0, 0, 0], // one exchange record and one flow alert
       },
     ]);
     expect(q.gateways()).toMatchObject([
@@ -153,8 +165,10 @@ describe('off-chain index', () => {
     });
     expect(q.searchRecords(records[3]!.id.slice(0, 6), 5).map((r) => r.id)).toContain(records[3]!.id);
     const risk = q.risk(hour, { threshold: 0.2, horizon: 2 });
-    expect(risk[0]!.buckets.reduce((n, b) => n + b.total, 0)).toBe(4 + 15);
-    expect(risk[0]!.buckets.reduce((n, b) => n + b.flagged, 0)).toBe(2);
+    expect(risk[0]!.buckets.reduce((n, b) => n + b.total, 0)).toBe(4 + 15 + 1);
+    expect(risk[0]!.buckets.reduce((n, b) => n + b.flagged, 0)).toBe(3);
+    expect(q.totals(hour)).toMatchObject({ flowAlerts: 1, alertsMalicious: 1 });
+    expect(q.volume(hour).alerts.malicious).toEqual([0, 1, 0, 0, 0, 0]);
     index.close();
   });
 
@@ -166,22 +180,22 @@ describe('off-chain index', () => {
     const events: string[] = [];
     await new IndexFollower(index, source, {
       onEvents: (e) => events.push(...e.map((x) => x.event.type)),
-    }).syncTo(5n);
+    }).syncTo(6n);
     expect(source.starts).toEqual([0n, 2n]);
     expect(events).toEqual([EVENTS.exchangeFlagged]);
-    expect(new IndexQueries(index.db).counts()).toEqual({ records: 4, batches: 3, alerts: 2 });
+    expect(new IndexQueries(index.db).counts()).toEqual({ records: 4, flowAlerts: 1, batches: 3, alerts: 2 });
     index.close();
   });
 
   it('rebuilds from block 0 to the same content', async () => {
     const index = LedgerIndex.open(':memory:');
     const source = new FakeSource(blocks);
-    await new IndexFollower(index, source).syncTo(5n);
+    await new IndexFollower(index, source).syncTo(6n);
     const before = index.db.prepare('SELECT * FROM records ORDER BY id').all();
     index.reset();
     expect(index.nextBlock()).toBe(0n);
     expect(new IndexQueries(index.db).counts().records).toBe(0);
-    await new IndexFollower(index, source).syncTo(5n);
+    await new IndexFollower(index, source).syncTo(6n);
     expect(index.db.prepare('SELECT * FROM records ORDER BY id').all()).toEqual(before);
     index.close();
   });

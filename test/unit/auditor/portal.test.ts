@@ -10,6 +10,7 @@ import { EventHub } from '../../../auditor/src/portal/event-hub';
 import { buildPortal, SESSION_COOKIE, type PortalDeps } from '../../../auditor/src/portal/server';
 import { LoginThrottle, SessionStore } from '../../../auditor/src/portal/sessions';
 import { loadStaticFiles } from '../../../auditor/src/portal/static-files';
+import { verifyAlertEvidence } from '../../../auditor/src/verify-alert';
 import { verifyRecordEvidence } from '../../../auditor/src/verify-record';
 import { content, entryFor, gatewayHistory, modelHistory, policyHistory } from './world';
 
@@ -34,6 +35,16 @@ async function portal(overrides: Partial<PortalDeps> = {}) {
           gatewayHistory,
           modelHistory,
           policyHistory,
+        }),
+      }),
+    verifyAlert: (id) =>
+      Promise.resolve({
+        checks: verifyAlertEvidence({
+          id,
+          entry: undefined,
+          gatewayHistory,
+          classifierHistory: modelHistory,
+          anomalyHistory: [],
         }),
       }),
     payloadCheck: (id, sha256) =>
@@ -225,6 +236,10 @@ describe('portal server', () => {
     ).json() as { exitCode: number };
     expect(missing.exitCode).toBe(10);
     expect((await call(app, { url: '/api/records/xyz/verify', headers: { cookie } })).statusCode).toBe(400);
+    const alert = (
+      await call(app, { url: `/api/alerts/${'1'.repeat(64)}/verify`, headers: { cookie } })
+    ).json() as { exitCode: number };
+    expect(alert.exitCode).toBe(10);
     const payload = await call(app, {
       url: `/api/records/${entry.id}/payload?sha256=${entry.record.payloadSha256}`,
       headers: { cookie },

@@ -8,14 +8,18 @@ import {
   batchLeafData,
   buildBatch,
   decide,
+  flowAlertId,
   recordId,
   sha256Hex,
   signAttestation,
   signBatchAttestation,
+  signFlowAlertAttestation,
   verdictFor,
   type BatchEntry,
   type ExchangeContent,
   type ExchangeEntry,
+  type FlowAlertContent,
+  type FlowAlertEntry,
   type GatewayEntry,
   type ModelEntry,
   type PolicyEntry,
@@ -186,5 +190,54 @@ export function proofResponse(
     record: records[index]!,
     batch: { id: batch.id, seq: batch.seq, root: batch.batch.root },
     proof: tree.inclusionProof(index),
+  };
+}
+
+export const anomalyModel: ModelEntry = {
+  ...model,
+  id: 'flow-anomaly',
+  version: '2.0.0',
+  kind: 'anomaly',
+  thresholds: { suspicious: 0.7, malicious: 0.99 },
+};
+
+export const anomalyHistory: Versioned<ModelEntry>[] = [
+  { value: anomalyModel, txId: 'tx-anomaly', at: at(1) },
+];
+
+export function alertContent(overrides: Partial<FlowAlertContent> = {}): FlowAlertContent {
+  return {
+    gatewayId: 'health-gw-1',
+    zone: 'hospital-north',
+    observedAt: at(15),
+    flowStart: at(14),
+    flowRef: sha256Hex('flow 1'),
+    protocol: 6,
+    dstPortBucket: 'well-known',
+    fwdBytes: 1200,
+    fwdPackets: 10,
+    revBytes: 56000,
+    revPackets: 44,
+    threatScore: 0.95,
+    verdict: 'malicious',
+    modelId: model.id,
+    modelVersion: model.version,
+    anomalyScore: 0.3,
+    anomalyModelId: anomalyModel.id,
+    anomalyModelVersion: anomalyModel.version,
+    ...overrides,
+  };
+}
+
+/** A stored flow alert, signed with `signer`. */
+export function alertEntry(c: FlowAlertContent, signer: Keys = keys): FlowAlertEntry {
+  const alert = { ...c, signature: signFlowAlertAttestation(signer.privateKeyPem, c) };
+  return {
+    id: flowAlertId(c),
+    alert,
+    department: 'health',
+    zone: 'hospital-north',
+    recordedAt: at(16),
+    txId: 'tx-alert',
   };
 }
