@@ -13,7 +13,7 @@ import {
 import { type AttestationSigner, attest } from './attestation-signer';
 import type { Clock } from './clock';
 import type { Db } from './db';
-import { type FlowRecordContent, flowLeafJson, flowRecordId } from './flow-record';
+import { type FlowRecordContent, flowLeafJson, flowRecordIdOfLeaf } from './flow-record';
 import type { Outbox } from './outbox';
 
 /** Outbox lane of batch anchors: each chains to the previous root, so they go out in order. */
@@ -122,8 +122,9 @@ export class BenignLog {
     const now = this.#clock.now();
     const run = (): string[] =>
       records.map((record) => {
-        const id = flowRecordId(record);
-        this.#unbatched += this.#append.run(id, flowLeafJson(record), now).changes;
+        const leaf = flowLeafJson(record);
+        const id = flowRecordIdOfLeaf(leaf);
+        this.#unbatched += this.#append.run(id, leaf, now).changes;
         return id;
       });
     return this.#db.inTransaction ? run() : this.#db.transaction(run)();

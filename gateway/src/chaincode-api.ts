@@ -5,6 +5,7 @@ import type { OutboxKind } from './outbox-state';
 export const CHAINCODE_FUNCTIONS = {
   exchange: 'exchange:recordExchange',
   batch: 'exchange:anchorBatch',
+  flowAlert: 'exchange:recordFlowAlert',
   /** Answers the caller's Fabric identity, which a gateway registration binds to. */
   whoAmI: 'system:whoAmI',
 } as const;

@@ -128,6 +128,7 @@ async function replay(
     offline?: boolean;
     drain: number;
     ipfix: boolean;
+    keepTimes?: boolean;
     json?: boolean;
   },
 ): Promise<void> {
@@ -143,6 +144,7 @@ async function replay(
       format: formatOf(file, options.format),
       drainMs: options.drain * 1000,
       softflowdVersion: options.ipfix ? 10 : 9,
+      keepTimes: options.keepTimes === true,
       onProgress: (done, total) => {
         bar.update(done, total, 'flows');
       },
@@ -190,6 +192,10 @@ export function buildCli(): Command {
     .option('--offline', 'no ledger: records stay in the outbox')
     .option('--drain <seconds>', 'how long to wait for the ledger at the end', seconds, 120)
     .option('--ipfix', 'have softflowd export IPFIX instead of NetFlow v9', false)
+    .option(
+      '--keep-times',
+      "keep the flows' own times (default: re-timed to end now, within the chain's window)",
+    )
     .option('--json', 'print the summary as JSON')
     .action(replay);
   program

@@ -141,8 +141,8 @@ export const CONFIG_SCHEMA: Schema = {
     backoffMultiplier: num('Growth of the retry delay per attempt.', 2, 1, 10),
     jitter: num('Fraction of each delay drawn at random (0 = none, 1 = full jitter).', 0.5, 0, 1),
     flowAlertFunction: str(
-      'Chaincode function for suspicious/malicious flow records; null keeps them in the outbox until it exists.',
-      undefined,
+      'Chaincode function for flow alerts (suspicious/malicious flows); null keeps them in the outbox, unsent.',
+      'exchange:recordFlowAlert',
       FUNCTION,
     ).nullable(),
   },

@@ -55,6 +55,14 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX flow_log_unbatched ON flow_log (seq) WHERE batch_seq IS NULL;
    CREATE INDEX flow_log_batch ON flow_log (batch_seq, leaf_index) WHERE batch_seq IS NOT NULL;`,
+  // Flow alerts carry only a keyed reference of their flow; the gateway keeps the salt and the mapping.
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE flow_refs (
+     alert_id TEXT PRIMARY KEY,
+     flow_ref TEXT NOT NULL,
+     tuple TEXT NOT NULL
+   );
+   CREATE INDEX flow_refs_ref ON flow_refs (flow_ref);`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/outbox.db` with the gateway's pragmas and schema. */

@@ -1,15 +1,18 @@
-import { canonicalJson, CityLedgerError } from '@cityledger/core';
+import {
+  canonicalJson,
+  CityLedgerError,
+  type FlowAlertContent,
+  flowAlertId,
+  type FlowTuple,
+  parseFlowAlert,
+} from '@cityledger/core';
 import { type AttestationSigner, attest } from './attestation-signer';
 import type { BenignLog } from './benign-log';
 import type { Clock } from './clock';
 import type { Db } from './db';
 import type { BiFlow } from './flow/biflow';
-import {
-  type FlowRecordContext,
-  flowRecordContent,
-  flowRecordId,
-  type FlowRecordContent,
-} from './flow-record';
+import { type AlertModels, FlowAlerts } from './flow-alerts';
+import { type FlowRecordContext, flowRecordContent, type FlowRecordContent } from './flow-record';
 import type { Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
 import type { NewOutboxRow, Outbox } from './outbox';
@@ -27,6 +30,8 @@ export interface FlowIntakeOptions {
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
   readonly context: FlowRecordContext;
+  /** The models flow alerts cite. */
+  readonly alertModels: AlertModels;
   /** Flows handed to the scorer per call (the scorer micro-batches further). */
   readonly chunkSize: number;
   /** Flows accepted but not yet stored; beyond it, new flows are dropped and counted. */
@@ -55,6 +60,7 @@ export interface FlowIntakeStats {
  */
 export class FlowIntake {
   readonly #o: FlowIntakeOptions;
+  readonly #alerts: FlowAlerts;
   readonly #pending = new Set<Promise<void>>();
   readonly #waiters: (() => void)[] = [];
   #inFlight = 0;
@@ -62,6 +68,12 @@ export class FlowIntake {
 
   constructor(options: FlowIntakeOptions) {
     this.#o = options;
+    this.#alerts = new FlowAlerts(options.db);
+  }
+
+  /** The flow a flow alert of this gateway is about (the mapping kept at the edge). */
+  alertFlow(alertId: string): FlowTuple | undefined {
+    return this.#alerts.tupleOf(alertId);
   }
 
   stats(): FlowIntakeStats {
@@ -127,31 +139,56 @@ export class FlowIntake {
     }
   }
 
+  /** A signed core flow alert for a flagged flow, or undefined (counted) when the flow cannot be one. */
+  async #alert(flow: BiFlow, score: Scores): Promise<PendingAlert | undefined> {
+    try {
+      const { content, tuple } = this.#alerts.content(
+        this.#o.context.gatewayId,
+        flow,
+        score,
+        this.#o.alertModels,
+      );
+      const alert = parseFlowAlert({
+        ...content,
+        signature: await attest(this.#o.signer, 'flowAlert', content),
+      });
+      return {
+        row: { id: flowAlertId(alert), kind: 'flow-alert', payload: canonicalJson(alert) },
+        content,
+        tuple,
+      };
+    } catch (err) {
+      this.#drop(1, 'invalid-flow');
+      this.#o.logger.warn({ err, exporter: flow.exporter }, 'flagged flow cannot be an alert');
+      return undefined;
+    }
+  }
+
   async #store(flows: readonly BiFlow[], scores: readonly Scores[]): Promise<void> {
-    const { clock, context, threats, metrics, signer } = this.#o;
+    const { clock, context, threats, metrics } = this.#o;
     const now = clock.now();
     const benign: FlowRecordContent[] = [];
-    const alerts: NewOutboxRow[] = [];
+    const alerts: PendingAlert[] = [];
     for (const [i, flow] of flows.entries()) {
       const score = scores[i] as Scores;
-      const content = flowRecordContent(context, flow, score, now);
-      threats.note(flow.srcAddr, content.threatScore, now);
+      threats.note(flow.srcAddr, score.threatScore, now);
       metrics.verdicts.inc({ verdict: score.verdict });
       this.#stats[score.verdict] += 1;
       if (score.verdict === 'benign') {
-        benign.push(content);
-      } else {
-        const signature = await attest(signer, 'record', content);
-        alerts.push({
-          id: flowRecordId(content),
-          kind: 'flow-alert',
-          payload: canonicalJson({ ...content, signature }),
-        });
+        benign.push(flowRecordContent(context, flow, score, now));
+        continue;
+      }
+      const alert = await this.#alert(flow, score);
+      if (alert !== undefined) {
+        alerts.push(alert);
       }
     }
     this.#o.db.transaction(() => {
       this.#o.benignLog.append(benign);
-      this.#o.outbox.accept(alerts);
+      this.#o.outbox.accept(alerts.map((a) => a.row));
+      for (const a of alerts) {
+        this.#alerts.remember(a.row.id, a.content, a.tuple);
+      }
     })();
     this.#stats.scored += flows.length;
     metrics.flowsScored.inc(flows.length);
@@ -161,4 +198,10 @@ export class FlowIntake {
       this.#o.onStored?.();
     }
   }
+}
+
+interface PendingAlert {
+  readonly row: NewOutboxRow;
+  readonly content: FlowAlertContent;
+  readonly tuple: FlowTuple;
 }

@@ -87,3 +87,8 @@ export function flowLeafJson(content: FlowRecordContent): string {
 export function flowRecordId(content: FlowRecordContent): string {
   return sha256Hex(canonicalBytes(content));
 }
+
+/** The id from the leaf JSON already computed (`flowLeafJson`): the same hash, one encoding less. */
+export function flowRecordIdOfLeaf(leafJson: string): string {
+  return sha256Hex(leafJson);
+}

@@ -24,10 +24,17 @@ export interface PolicySource {
 
 /** Scores of one flow: classifier probability, optional anomaly score, and the verdict rule's result. */
 export interface Scores {
-  /** What to record as `threatScore`; `verdictFor(threatScore)` under the classifier thresholds is `verdict`. */
-  readonly threatScore: number;
+  /** The classifier's attack probability, as the model returned it (what flow alerts carry). */
+  readonly attackProbability: number;
+  /** The anomaly model's score, when one ran. */
   readonly anomalyScore?: number;
+  /** The verdict rule over both scores (models/feature-spec.json, core's flowVerdict). */
   readonly verdict: Verdict;
+  /**
+   * A classifier-only score whose `verdictFor` is `verdict` (raised to the suspicious threshold when
+   * only the anomaly clause flagged the flow): what exchange records and benign records carry.
+   */
+  readonly threatScore: number;
 }
 
 export interface Scorer {

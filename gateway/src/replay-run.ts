@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { BiFlow } from './flow/biflow';
 import { createFlowCollector } from './flow/collector';
 import { replayCaptureFile } from './flow/replay';
-import { softflowdArgs } from './flow/softflowd';
+import { runSoftflowd } from './flow/softflowd';
 import { readFlowFile } from './flow-file';
 import type { OutboxKind, OutboxState } from './outbox-state';
 import type { GatewayService } from './service';
@@ -22,6 +21,11 @@ export interface ReplayOptions {
   readonly softflowdVersion?: 9 | 10;
   readonly softflowdPath?: string;
   readonly batchSize?: number;
+  /**
+   * Keep the flows' own times. By default a replayed flow is re-timed to end when it is replayed (its
+   * duration kept): records of a capture from long ago would be outside the chain's time window.
+   */
+  readonly keepTimes?: boolean;
   readonly onProgress?: (done: number, total: number | undefined) => void;
 }
 
@@ -71,7 +75,7 @@ async function feedJsonl(service: GatewayService, o: ReplayOptions): Promise<voi
   const total = await countLines(o.file);
   let done = 0;
   for await (const batch of readFlowFile(o.file, o.batchSize ?? 512)) {
-    await service.parts.flows.ingest(batch);
+    await intakeOf(service, o)(batch);
     done += batch.length;
     o.onProgress?.(done, total);
   }
@@ -87,39 +91,23 @@ async function feedSoftflowd(service: GatewayService, o: ReplayOptions): Promise
     onFlows: (flows: readonly BiFlow[]) => {
       done += flows.length;
       o.onProgress?.(done, undefined);
-      return service.parts.flows.ingest(flows);
+      return intakeOf(service, o)(flows);
     },
   });
   const { port } = await collector.start();
   try {
-    const options = { capture: o.file, host: '127.0.0.1', port, version: o.softflowdVersion ?? 10 } as const;
-    await runProcess(o.softflowdPath ?? 'softflowd', softflowdArgs(options, o.file));
+    await runSoftflowd({
+      capture: o.file,
+      host: '127.0.0.1',
+      port,
+      version: o.softflowdVersion ?? 10,
+      ...(o.softflowdPath === undefined ? {} : { binary: o.softflowdPath }),
+    });
     // The last datagrams may still be in the socket buffer.
     await new Promise((resolve) => setTimeout(resolve, 200));
   } finally {
     await collector.stop();
   }
-}
-
-/** Runs a program to its end; rejects with the tail of its output unless it exits 0. */
-function runProcess(binary: string, args: readonly string[]): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-2_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0) {
-        resolve();
-      } else {
-        reject(new Error(`${binary} exited with ${code}: ${output.trim().slice(-500)}`));
-      }
-    });
-  });
 }
 
 async function feedExported(service: GatewayService, o: ReplayOptions): Promise<void> {
@@ -129,9 +117,25 @@ async function feedExported(service: GatewayService, o: ReplayOptions): Promise<
     sink: async (flows) => {
       done += flows.length;
       o.onProgress?.(done, undefined);
-      await service.parts.flows.ingest(flows);
+      await intakeOf(service, o)(flows);
     },
   });
+}
+
+/** The flows as if they had just ended (durations kept). */
+export function retime(flows: readonly BiFlow[], nowMs: number): BiFlow[] {
+  return flows.map((f) => {
+    const duration = Math.max(0, f.endMs - f.startMs);
+    return { ...f, startMs: nowMs - duration, endMs: nowMs };
+  });
+}
+
+/** What a replay hands its flows to: the service's intake, re-timed unless told otherwise. */
+function intakeOf(service: GatewayService, o: ReplayOptions): (flows: readonly BiFlow[]) => Promise<void> {
+  const { flows, clock } = service.parts;
+  return o.keepTimes === true
+    ? (batch) => flows.ingest(batch)
+    : (batch) => flows.ingest(retime(batch, clock.now()));
 }
 
 /**

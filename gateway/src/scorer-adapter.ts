@@ -4,19 +4,25 @@ import type { BiFlow } from './flow/biflow';
 import type { Scorer, Scores } from './ports';
 import { ScoringPool, type ScoringPoolOptions, scoringModelsFromManifest } from './scoring';
 
-/** The model that records cite: the classifier (its thresholds give the recorded verdict). */
+/**
+ * The models records cite: the classifier (its thresholds give the verdict of exchange records) and,
+ * when it runs, the anomaly model (flow alerts cite it too).
+ */
 export interface CitedModel {
   readonly id: string;
   readonly version: string;
   readonly thresholds: { readonly suspicious: number; readonly malicious: number };
+  readonly anomaly?: { readonly id: string; readonly version: string };
 }
 
-export function citedModel(manifest: ModelManifest): CitedModel {
+export function citedModel(manifest: ModelManifest, useAnomaly = true): CitedModel {
   const t = manifest.thresholds;
+  const anomaly = useAnomaly ? manifest.anomaly : undefined;
   return {
     id: manifest.classifier.id,
     version: manifest.classifier.version,
     thresholds: { suspicious: t.suspicious, malicious: t.malicious },
+    ...(anomaly === undefined ? {} : { anomaly: { id: anomaly.id, version: anomaly.version } }),
   };
 }
 
@@ -54,6 +60,7 @@ export class PoolScorer implements Scorer {
   async score(flows: readonly BiFlow[]): Promise<Scores[]> {
     const scores = await this.#pool.scoreMany(flows.map((flow) => extractFeatures(flow)));
     return scores.map((s) => ({
+      attackProbability: s.attackProbability,
       threatScore: s.threatScore,
       verdict: s.verdict,
       ...(s.anomalyScore === undefined ? {} : { anomalyScore: s.anomalyScore }),

@@ -154,7 +154,7 @@ function models(config: GatewayConfig, o: PartOverrides): { manifest?: ModelMani
     return { model: o.model };
   }
   const manifest = loadModelManifest(config.models.manifestPath);
-  return { manifest, model: o.model ?? citedModel(manifest) };
+  return { manifest, model: o.model ?? citedModel(manifest, config.models.anomaly) };
 }
 
 async function poolScorer(manifest: ModelManifest | undefined, config: GatewayConfig): Promise<PoolScorer> {
@@ -236,6 +236,10 @@ export async function buildParts(config: GatewayConfig, o: PartOverrides = {}): 
       metrics,
       logger,
       context: recordContext,
+      alertModels: {
+        classifier: { id: model.id, version: model.version },
+        ...(model.anomaly === undefined ? {} : { anomaly: model.anomaly }),
+      },
       chunkSize: config.scoring.microBatchSize,
       maxInFlight: config.scoring.maxQueuedFlows,
       onStored: () => submitter?.notify(),

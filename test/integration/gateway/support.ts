@@ -27,10 +27,10 @@ export interface TestGatewaySetup {
 }
 
 /**
- * The repository's model manifest with the classifier under a fresh id (registered on chain by the
- * test), so every run cites a model of its own; files stay the real ONNX models.
+ * The repository's model manifest with both models under fresh ids (registered on chain by the
+ * test), so every run cites models of its own; files stay the real ONNX models.
  */
-function testManifest(dir: string): { file: string; spec: ModelSpec } {
+function testManifest(dir: string): { file: string; specs: ModelSpec[] } {
   const source = path.join(REPO_ROOT, 'models', 'manifest.json');
   const manifest = JSON.parse(readFileSync(source, 'utf8')) as {
     specSha256: string;
@@ -43,29 +43,28 @@ function testManifest(dir: string): { file: string; spec: ModelSpec } {
       thresholds: Record<string, number>;
     }[];
   };
-  const id = uniqueId('itest-flow-classifier');
   for (const m of manifest.models) {
     m.file = path.resolve(path.dirname(source), m.file);
-    if (m.kind === 'classifier') {
-      m.id = id;
-    }
+    m.id = uniqueId(`itest-${m.kind}`);
   }
-  const classifier = manifest.models.find((m) => m.kind === 'classifier')!;
   const file = path.join(dir, 'manifest.json');
   writeFileSync(file, JSON.stringify(manifest));
-  const spec: ModelSpec = {
-    id,
-    version: classifier.version,
-    kind: 'classifier',
-    sha256: classifier.sha256,
-    featureSpecSha256: manifest.specSha256,
-    thresholds: {
-      suspicious: classifier.thresholds.suspicious!,
-      malicious: classifier.thresholds.malicious!,
-    },
-    metrics: {},
-  };
-  return { file, spec };
+  // The registry keeps two thresholds per model; the anomaly model's one threshold is its `suspicious`.
+  const specs = manifest.models.map(
+    (m): ModelSpec => ({
+      id: m.id,
+      version: m.version,
+      kind: m.kind === 'anomaly' ? 'anomaly' : 'classifier',
+      sha256: m.sha256,
+      featureSpecSha256: manifest.specSha256,
+      thresholds:
+        m.kind === 'anomaly'
+          ? { suspicious: m.thresholds.threshold!, malicious: 1 }
+          : { suspicious: m.thresholds.suspicious!, malicious: m.thresholds.malicious! },
+      metrics: {},
+    }),
+  );
+  return { file, specs };
 }
 
 function policy(category: string): AccessPolicy {
@@ -99,8 +98,10 @@ export async function setUpGateway(
   const { registration, attestationKey } = await registerTestGateway(steward, gatewayClient, 'transport');
   const keyFile = path.join(dir, 'attestation.pem');
   writeFileSync(keyFile, attestationKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  const { file: manifestPath, spec } = testManifest(dir);
-  await steward.submit('models:registerModel', [JSON.stringify(spec)]);
+  const { file: manifestPath, specs } = testManifest(dir);
+  for (const spec of specs) {
+    await steward.submit('models:registerModel', [JSON.stringify(spec)]);
+  }
   const category = uniqueId('transport/itest-gw');
   await steward.submitJson<PolicyEntry>('policies:putPolicy', [JSON.stringify(policy(category))]);
   const configFile = path.join(dir, 'config.json');
@@ -131,7 +132,7 @@ export async function setUpGateway(
     gatewayId: registration.id,
     category,
     steward,
-    modelId: spec.id,
+    modelId: specs.find((m) => m.kind === 'classifier')!.id,
   };
 }
 

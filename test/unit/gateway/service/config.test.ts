@@ -44,7 +44,7 @@ describe('loadConfig', () => {
     expect(config.collector.host).toBe('127.0.0.1');
     expect(config.fabric.identity).toBe('gateway');
     expect(config.fabric.peers).toEqual([]);
-    expect(config.submit.flowAlertFunction).toBeNull();
+    expect(config.submit.flowAlertFunction).toBe('exchange:recordFlowAlert');
     expect(config.models).toEqual({ manifestPath: DEFAULT_MODEL_MANIFEST_PATH, anomaly: true });
     expect(config.attestationKeyPath).toBe(path.join(tmp.dir, 'keys/attestation.pem'));
     expect(config.dataDir).toBe(path.join(tmp.dir, 'data'));

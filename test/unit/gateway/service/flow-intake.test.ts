@@ -1,10 +1,16 @@
-import { createPublicKey, verify } from 'node:crypto';
-import { attestationMessage, CityLedgerError, verdictFor } from '@cityledger/core';
+import {
+  CityLedgerError,
+  type FlowAlert,
+  flowAlertId,
+  flowRef,
+  parseFlowAlert,
+  verdictFor,
+  verifyFlowAlertAttestation,
+} from '@cityledger/core';
 import { BenignLog } from '../../../../gateway/src/benign-log';
 import { openDatabaseFile, type Db } from '../../../../gateway/src/db';
 import type { BiFlow } from '../../../../gateway/src/flow/biflow';
 import { FlowIntake } from '../../../../gateway/src/flow-intake';
-import type { FlowRecord } from '../../../../gateway/src/flow-record';
 import { GatewayMetrics } from '../../../../gateway/src/metrics';
 import { Outbox } from '../../../../gateway/src/outbox';
 import type { Scorer, Scores } from '../../../../gateway/src/ports';
@@ -14,10 +20,14 @@ import { ManualClock, memoryLogger } from './helpers';
 
 const THRESHOLDS = { suspicious: 0.5, malicious: 0.9 };
 
-/** Scores a flow by its destination port: 443 benign, 22 suspicious, 23 malicious. */
+/** Scores a flow by its destination port: 443 benign, 22 suspicious, 23 malicious, 8080 anomalous. */
 function portScore(flow: BiFlow): Scores {
-  const threatScore = flow.dstPort === 23 ? 0.97 : flow.dstPort === 22 ? 0.6 : 0.02;
-  return { threatScore, verdict: verdictFor(threatScore, THRESHOLDS) };
+  const attackProbability = flow.dstPort === 23 ? 0.97 : flow.dstPort === 22 ? 0.6 : 0.02;
+  const anomalyScore = flow.dstPort === 8080 ? 0.9 : 0.1;
+  const verdict =
+    anomalyScore >= 0.8 && attackProbability < 0.5 ? 'suspicious' : verdictFor(attackProbability, THRESHOLDS);
+  const threatScore = verdict === 'suspicious' && attackProbability < 0.5 ? 0.5 : attackProbability;
+  return { attackProbability, anomalyScore, verdict, threatScore };
 }
 
 class ControlledScorer implements Scorer {
@@ -57,6 +67,10 @@ describe('FlowIntake', () => {
       metrics,
       logger: memoryLogger('error').logger,
       context: RECORD_CONTEXT,
+      alertModels: {
+        classifier: { id: 'flow-classifier', version: '1.0.0' },
+        anomaly: { id: 'flow-anomaly', version: '1.0.0' },
+      },
       chunkSize,
       maxInFlight,
       onStored: () => {
@@ -84,8 +98,14 @@ describe('FlowIntake', () => {
   });
   afterEach(() => db.close());
 
-  it('logs benign flows and puts signed alerts for suspicious and malicious ones in the outbox', async () => {
-    const flows = [biflow(1), biflow(2, { dstPort: 22 }), biflow(3, { dstPort: 23 }), biflow(4), biflow(5)];
+  it('logs benign flows and puts signed core flow alerts for flagged ones in the outbox', async () => {
+    const flows = [
+      biflow(1),
+      biflow(2, { dstPort: 22 }),
+      biflow(3, { dstPort: 23 }),
+      biflow(4),
+      biflow(5, { dstPort: 8080 }),
+    ];
     const f = intake();
     await f.ingest(flows);
     await f.drain();
@@ -93,28 +113,61 @@ describe('FlowIntake', () => {
     expect(f.stats()).toMatchObject({
       received: 5,
       scored: 5,
-      benign: 3,
-      suspicious: 1,
+      benign: 2,
+      suspicious: 2,
       malicious: 1,
       dropped: 0,
     });
-    expect(benignLog.unbatched).toBe(3);
-    const alerts = outbox.claim(10, ['flow-alert']).map((r) => JSON.parse(r.payload) as FlowRecord);
-    expect(alerts.map((a) => [a.verdict, a.flow.dstPort]).sort()).toEqual([
-      ['malicious', 23],
-      ['suspicious', 22],
+    expect(benignLog.unbatched).toBe(2);
+    const rows = outbox.claim(10, ['flow-alert']);
+    const alerts = rows.map((r) => parseFlowAlert(JSON.parse(r.payload)));
+    expect(alerts.map((a) => [a.verdict, a.threatScore]).sort()).toEqual([
+      ['malicious', 0.97],
+      ['suspicious', 0.02],
+      ['suspicious', 0.6],
     ]);
-    const key = createPublicKey(signer.publicKeyPem);
-    for (const alert of alerts) {
-      expect(alert).toMatchObject({ gatewayId: 'transport-gw-1', category: 'transport/network-flows' });
-      expect(alert.observedAt).toBe('2026-03-01T10:00:00.000Z');
-      const signature = Buffer.from(alert.signature, 'base64');
-      expect(
-        verify('sha256', attestationMessage('record', alert), { key, dsaEncoding: 'ieee-p1363' }, signature),
-      ).toBe(true);
+    for (const [i, alert] of alerts.entries()) {
+      expect(rows[i]!.id).toBe(flowAlertId(alert));
+      expect(verifyFlowAlertAttestation(signer.publicKeyPem, alert)).toBe(true);
+      expect(alert).toMatchObject({
+        gatewayId: 'transport-gw-1',
+        modelId: 'flow-classifier',
+        anomalyModelId: 'flow-anomaly',
+      });
+      // No address or port goes on chain; the gateway keeps the flow behind the reference.
+      expect(JSON.stringify(alert)).not.toMatch(/10\.0\.0\.|192\.168/);
+      const tuple = f.alertFlow(rows[i]!.id)!;
+      const flow = flows.find((x) => x.srcAddr === tuple.srcAddr)!;
+      expect(alert.observedAt).toBe(new Date(flow.endMs).toISOString());
+      expect(tuple).toMatchObject({ dstAddr: flow.dstAddr, dstPort: flow.dstPort, protocol: 6 });
+      expect(alert.dstPortBucket).toBe(flow.dstPort === 8080 ? 'registered' : 'well-known');
     }
     expect(stored).toBe(2);
-    expect(await metrics.text()).toContain('cityledger_gateway_verdicts_total{verdict="benign"} 3');
+    expect(await metrics.text()).toContain('cityledger_gateway_verdicts_total{verdict="benign"} 2');
+  });
+
+  it('keeps one flow-reference salt per data folder', async () => {
+    const f = intake();
+    await f.ingest([biflow(3, { dstPort: 23 })]);
+    await f.drain();
+    const [row] = outbox.claim(1, ['flow-alert']);
+    const alert = JSON.parse(row!.payload) as FlowAlert;
+    const salt = db
+      .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'flow_ref_salt'")
+      .get()!.value;
+    expect(flowRef(salt, f.alertFlow(row!.id)!)).toBe(alert.flowRef);
+    const again = intake();
+    expect(again.alertFlow(row!.id)).toEqual(f.alertFlow(row!.id));
+    expect(db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM meta').get()!.n).toBe(1);
+  });
+
+  it('drops (and counts) a flagged flow whose addresses cannot be referenced', async () => {
+    const f = intake();
+    await f.ingest([biflow(3, { dstPort: 23, srcAddr: 'not-an-address' }), biflow(4, { dstPort: 23 })]);
+    await f.drain();
+    expect(f.stats()).toMatchObject({ malicious: 2, dropped: 1 });
+    expect(outbox.counts().pending).toBe(1);
+    expect(await metrics.text()).toContain('cityledger_gateway_flows_dropped_total{reason="invalid-flow"} 1');
   });
 
   it('remembers each source host’s worst recent score for exchange decisions', async () => {

@@ -22,7 +22,7 @@ const portScorer: Scorer = {
     Promise.resolve(
       flows.map((f) => {
         const threatScore = f.dstPort === 23 ? 0.95 : f.dstPort === 6667 ? 0.6 : 0.05;
-        return { threatScore, verdict: verdictFor(threatScore, THRESHOLDS) };
+        return { attackProbability: threatScore, threatScore, verdict: verdictFor(threatScore, THRESHOLDS) };
       }),
     ),
 };
@@ -124,11 +124,12 @@ describe('GatewayService', () => {
     ]);
 
     const report = await service.stop();
-    expect(report).toEqual({ drained: true, unsettled: 1 }); // the flow alert: no chaincode function yet
+    expect(report).toEqual({ drained: true, unsettled: 0 });
     expect(ledger.closed).toBe(true);
     const fns = ledger.calls.map((call) => call.fn);
     expect(fns.filter((f) => f === 'exchange:recordExchange')).toHaveLength(1);
     expect(fns.filter((f) => f === 'exchange:anchorBatch')).toHaveLength(3); // 10 benign, batches of 4
+    expect(fns.filter((f) => f === 'exchange:recordFlowAlert')).toHaveLength(1);
     expect(
       JSON.parse(ledger.calls.find((call) => call.fn === 'exchange:recordExchange')!.args[0]!),
     ).toMatchObject({
@@ -142,7 +143,7 @@ describe('GatewayService', () => {
       expect.arrayContaining([
         { kind: 'exchange', state: 'committed', n: 1 },
         { kind: 'batch', state: 'committed', n: 3 },
-        { kind: 'flow-alert', state: 'pending', n: 1 },
+        { kind: 'flow-alert', state: 'committed', n: 1 },
       ]),
     );
     expect(status.unbatched).toBe(0);
@@ -159,16 +160,13 @@ describe('GatewayService', () => {
     await again.stop();
   });
 
-  it('submits flow alerts once a chaincode function is configured', async () => {
+  it('keeps flow alerts in the outbox, unsent, when flowAlertFunction is null', async () => {
     const ledger = new ClosableLedger();
-    const service = await open(
-      config({ submit: { pollMs: 10, flowAlertFunction: 'exchange:recordFlowAlert' } }),
-      ledger,
-    );
+    const service = await open(config({ submit: { pollMs: 10, flowAlertFunction: null } }), ledger);
     await service.start();
     await service.parts.flows.ingest([biflow(1, { dstPort: 23 }), biflow(2, { dstPort: 6667 })]);
-    expect(await service.stop()).toEqual({ drained: true, unsettled: 0 });
-    expect(ledger.calls.filter((call) => call.fn === 'exchange:recordFlowAlert')).toHaveLength(2);
+    expect(await service.stop()).toEqual({ drained: true, unsettled: 2 });
+    expect(ledger.calls.filter((call) => call.fn === 'exchange:recordFlowAlert')).toHaveLength(0);
   });
 
   it('replays a flow file offline: everything stays in the outbox', async () => {
