@@ -30,6 +30,7 @@ export interface AuditCity {
   readonly gatewayId: string;
   readonly zone: string;
   readonly key: KeyObject;
+  readonly privateKeyPem: string;
   readonly model: ModelSpec;
   readonly category: string;
   readonly policy: PolicyEntry;
@@ -100,6 +101,7 @@ export async function buildAuditCity(pool: ClientPool): Promise<AuditCity> {
     gatewayId: registration.id,
     zone,
     key: attestationKey,
+    privateKeyPem: key,
     model,
     category,
     policy,

@@ -11,6 +11,9 @@ import {
   recordId,
   sha256Hex,
   signAttestation,
+  signFlowAlertAttestation,
+  type FlowAlertContent,
+  type FlowAlertEntry,
   type BatchEntry,
   type ExchangeContent,
   type ExchangeEntry,
@@ -37,6 +40,7 @@ describe('cityledger-audit on the real network', () => {
   let batches: BatchEntry[] = [];
   let batchContents: ExchangeContent[][] = [];
   let orphan: ExchangeContent[] = [];
+  let alertId = '';
 
   beforeAll(async () => {
     gatewayUrl = await proofs.start();
@@ -56,6 +60,35 @@ describe('cityledger-audit on the real network', () => {
     // A gateway that allowed what the policy denies: the chain stores an incident, not the record.
     const mismatch = await city.submit(city.sign(city.content({ purpose: 'marketing', decision: 'allow' })));
     expect(mismatch.accepted).toBe(false);
+    // A malicious network flow, committed on its own as a flow alert.
+    const now = Date.now();
+    const alertContent: FlowAlertContent = {
+      gatewayId: city.gatewayId,
+      zone: city.zone,
+      observedAt: new Date(now).toISOString(),
+      flowStart: new Date(now - 4000).toISOString(),
+      flowRef: sha256Hex(`flow ${now}`),
+      protocol: 6,
+      dstPortBucket: 'well-known',
+      fwdBytes: 900,
+      fwdPackets: 7,
+      revBytes: 120000,
+      revPackets: 90,
+      threatScore: 0.97,
+      verdict: 'malicious',
+      modelId: city.model.id,
+      modelVersion: city.model.version,
+    };
+    const alertOutcome = await city.gateway.submitJson<{ entry: FlowAlertEntry }>(
+      'exchange:recordFlowAlert',
+      [
+        JSON.stringify({
+          ...alertContent,
+          signature: signFlowAlertAttestation(city.privateKeyPem, alertContent),
+        }),
+      ],
+    );
+    alertId = alertOutcome.entry.id;
     // Two chained batches of benign flows, and a third batch the gateway logged but never anchored.
     batchContents = [0, 1].map((b) =>
       Array.from({ length: 4 }, (_, i) => city.content({ payloadSize: 100 * b + i })),
@@ -129,6 +162,15 @@ describe('cityledger-audit on the real network', () => {
       const r = await cli('verify', 'record', '--file', file);
       expect(r.code).toBe(10);
       expect(r.out).toContain(recordId(altered));
+    });
+  });
+
+  describe('verify alert', () => {
+    it('passes every check on a genuine flow alert and names record-on-chain for a missing one', async () => {
+      const r = await cli('verify', 'alert', alertId);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/PASS {2}verdict-thresholds/);
+      expect((await cli('verify', 'alert', sha256Hex('no alert'))).code).toBe(10);
     });
   });
 
@@ -286,6 +328,7 @@ describe('cityledger-audit on the real network', () => {
       // Our category's row: 4 exchanges, 2 allowed, 2 denied, 1 suspicious, 1 malicious.
       expect(md.out).toContain(`| health | transport | ${city.category} | 4 | 2 | 2 | 1 | 1 |`);
       expect(md.out).toContain(`| ${city.category} | 1 | health |`);
+      expect(md.out).toContain(`| ${city.zone} | ${city.gatewayId} | 0 | 1 |`);
       expect(md.out).toMatch(
         new RegExp(
           `\\| [^|]+ \\| [0-9a-f]{16} \\| ${city.gatewayId} \\| ${city.category} \\| allow \\| deny \\| purpose-not-allowed \\|`,

@@ -6,9 +6,16 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { sha256Hex, type ExchangeEntry } from '@cityledger/core';
+import {
+  sha256Hex,
+  signFlowAlertAttestation,
+  type ExchangeEntry,
+  type FlowAlertContent,
+  type FlowAlertEntry,
+} from '@cityledger/core';
 import { globalDefaults, openSession } from '../../../auditor/src/cli/context';
 import type { FabricSession } from '../../../auditor/src/fabric-session';
+import { IndexFollower } from '../../../auditor/src/index-follower';
 import { LedgerIndex } from '../../../auditor/src/ledger-index';
 import { createLogger } from '../../../auditor/src/logger';
 import { setPassword } from '../../../auditor/src/portal/accounts';
@@ -58,6 +65,9 @@ describe('auditor portal in Chromium', () => {
     await setPassword(accounts, 'auditor1', PASSWORD);
     session = openSession(globalDefaults());
     index = LedgerIndex.open(path.join(dir, 'index.sqlite'));
+    // Catch the fresh index up with the whole ledger first (what `index sync` does), so the
+    // pages below do not wait for thousands of blocks of earlier test runs.
+    await new IndexFollower(index, session).syncTo(await session.height());
     portal = await startPortal(
       session,
       index,
@@ -186,6 +196,41 @@ describe('auditor portal in Chromium', () => {
     // Same page: the flag set before the alert is still there.
     expect(await page.evaluate<boolean>('window.loadedOnce === true')).toBe(true);
     await page.screenshot({ path: path.join(SHOTS, 'auditor-live-alert.png'), fullPage: true });
+  });
+
+  it('shows a flagged network flow live, and its alert page verifies it against the chain', async () => {
+    await page.goto(`${portal.url}/`);
+    await page.waitForSelector('#live.on', { timeout: 30_000 });
+    const now = Date.now();
+    const content: FlowAlertContent = {
+      gatewayId: city.gatewayId,
+      zone: city.zone,
+      observedAt: new Date(now).toISOString(),
+      flowStart: new Date(now - 2500).toISOString(),
+      flowRef: sha256Hex(`portal flow ${now}`),
+      protocol: 17,
+      dstPortBucket: 'registered',
+      fwdBytes: 64000,
+      fwdPackets: 500,
+      revBytes: 0,
+      revPackets: 0,
+      threatScore: 0.62,
+      verdict: 'suspicious',
+      modelId: city.model.id,
+      modelVersion: city.model.version,
+    };
+    const outcome = await city.gateway.submitJson<{ entry: FlowAlertEntry }>('exchange:recordFlowAlert', [
+      JSON.stringify({ ...content, signature: signFlowAlertAttestation(city.privateKeyPem, content) }),
+    ]);
+    const link = page.locator(
+      `#alerts li[data-type="cityledger.flow.alert"] a[href="/alerts/${outcome.entry.id}"]`,
+    );
+    await link.waitFor({ timeout: 60_000 });
+    await link.click();
+    await page.waitForSelector('#verdict');
+    expect(await page.locator('#verdict .big').textContent()).toBe('VERIFIED');
+    expect(await page.locator('#kind').textContent()).toBe('Flow alert');
+    await page.screenshot({ path: path.join(SHOTS, 'auditor-flow-alert.png'), fullPage: true });
   });
 
   it('shows the risk view with the forecast method stated', async () => {
