@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import {
   canonicalJson,
   type ExchangeOutcome,
+  type FlowAlertOutcome,
   type PersonalData,
   personalDataHash,
   sha256Hex,
@@ -9,7 +10,7 @@ import {
 import { type LedgerClient } from '@cityledger/client';
 import { uniqueId } from '../support/gateway-identity';
 import { ClientPool, type OrgKey } from '../support/network';
-import { buildCity, type City, testModel, testPolicy } from './city';
+import { buildCity, type City, privatePem, signFlowAlert, testModel, testPolicy } from './city';
 
 /**
  * The authorization matrix on the real network: each role (admin, steward, gateway, auditor,
@@ -29,6 +30,7 @@ interface Case {
 interface Ctx {
   readonly city: City;
   readonly personalRecordId: string;
+  readonly flowAlertId: string;
 }
 
 const pool = new ClientPool();
@@ -115,6 +117,42 @@ const CASES: Case[] = [
     TRANSPORT_GATEWAY,
     AUDITOR,
   ]),
+  ...denied(
+    'exchange:recordFlowAlert',
+    'submit',
+    (c) => [JSON.stringify(signFlowAlert(privatePem(c.city.attestationKey), c.city.gatewayId, c.city.model))],
+    'UNAUTHORIZED',
+    [HEALTH_STEWARD, HEALTH_GATEWAY2, TRANSPORT_GATEWAY, AUDITOR, 'outsider'],
+  ),
+  ...denied('audit:getFlowAlert', 'evaluate', (c) => [c.flowAlertId], 'UNAUTHORIZED', [
+    TRANSPORT_STEWARD,
+    ENERGY_STEWARD,
+    'outsider',
+  ]),
+  { fn: 'audit:getFlowAlert', kind: 'evaluate', who: AUDITOR, args: (c) => [c.flowAlertId], expect: 'ok' },
+  {
+    fn: 'audit:getFlowAlert',
+    kind: 'evaluate',
+    who: HEALTH_STEWARD,
+    args: (c) => [c.flowAlertId],
+    expect: 'ok',
+  },
+  ...denied(
+    'audit:queryFlowAlerts',
+    'evaluate',
+    () => [JSON.stringify({ by: 'department', value: 'health' })],
+    'UNAUTHORIZED',
+    [TRANSPORT_STEWARD, 'outsider'],
+  ),
+  {
+    fn: 'audit:queryFlowAlerts',
+    kind: 'evaluate',
+    who: AUDITOR,
+    args: () => [JSON.stringify({ by: 'department', value: 'health', pageSize: 1 })],
+    expect: 'ok',
+  },
+  ...denied('baseline:put', 'submit', () => ['matrix', 'v'], 'UNAUTHORIZED', ['outsider']),
+  { fn: 'baseline:put', kind: 'submit', who: AUDITOR, args: () => ['matrix', 'v'], expect: 'ok' },
   ...denied('exchange:getBatch', 'evaluate', (c) => [c.city.gatewayId, '1'], 'UNAUTHORIZED', [
     TRANSPORT_STEWARD,
     ENERGY_STEWARD,
@@ -211,7 +249,10 @@ describe('chaincode: authorization matrix', () => {
       throw new Error('setup record was not accepted');
     }
     await city.putPersonalData(outcome.entry.id, personal);
-    ctx = { city, personalRecordId: outcome.entry.id };
+    const alert = await city.gateway.submitJson<FlowAlertOutcome>('exchange:recordFlowAlert', [
+      JSON.stringify(signFlowAlert(privatePem(city.attestationKey), city.gatewayId, city.model)),
+    ]);
+    ctx = { city, personalRecordId: outcome.entry.id, flowAlertId: alert.entry.id };
   });
   afterAll(() => {
     pool.closeAll();

@@ -6,11 +6,14 @@ import {
   type ExchangeContent,
   type ExchangeOutcome,
   type ExchangeRecord,
+  type FlowAlert,
+  type FlowAlertContent,
   type ModelSpec,
   type PersonalData,
   type PolicyEntry,
   sha256Hex,
   signAttestation,
+  signFlowAlertAttestation,
   TRANSIENT_PERSONAL_DATA,
 } from '@cityledger/core';
 import { type LedgerClient } from '@cityledger/client';
@@ -124,4 +127,35 @@ export async function buildCity(pool: ClientPool, department: DataDepartment = '
 /** Awaits a call that must fail with a CityLedgerError of `code`. */
 export async function expectCode(call: Promise<unknown>, code: string): Promise<void> {
   await expect(call).rejects.toMatchObject({ code });
+}
+
+/**
+ * A malicious flow alert of a gateway that ended now, signed with `privateKeyPem`, scored by `model`
+ * (thresholds 0.5 / 0.9) unless overridden.
+ */
+export function signFlowAlert(
+  privateKeyPem: string,
+  gatewayId: string,
+  model: ModelSpec,
+  overrides: Partial<FlowAlertContent> = {},
+): FlowAlert {
+  const end = Date.now();
+  const content: FlowAlertContent = {
+    gatewayId,
+    observedAt: new Date(end).toISOString(),
+    flowStart: new Date(end - 1500).toISOString(),
+    flowRef: sha256Hex(randomBytes(32)),
+    protocol: 6,
+    dstPortBucket: 'registered',
+    fwdBytes: 640,
+    fwdPackets: 8,
+    revBytes: 0,
+    revPackets: 0,
+    threatScore: 0.93,
+    verdict: 'malicious',
+    modelId: model.id,
+    modelVersion: model.version,
+    ...overrides,
+  };
+  return { ...content, signature: signFlowAlertAttestation(privateKeyPem, content) };
 }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import {
   decodeEvent,
   EVENTS,
@@ -10,11 +10,10 @@ import {
   type FlowAlertOutcome,
   type ModelSpec,
   type Page,
-  sha256Hex,
   signFlowAlertAttestation,
 } from '@cityledger/core';
 import { ClientPool } from '../support/network';
-import { buildCity, type City, expectCode, privatePem, testModel } from './city';
+import { buildCity, type City, expectCode, privatePem, signFlowAlert, testModel } from './city';
 
 /** recordFlowAlert on the real network: acceptance, idempotency, rejections, visibility. */
 describe('chaincode: recordFlowAlert', () => {
@@ -23,27 +22,8 @@ describe('chaincode: recordFlowAlert', () => {
   let anomaly: ModelSpec;
   const started = new Date(Date.now() - 60_000).toISOString();
 
-  function signWith(pem: string, gatewayId: string, overrides: Partial<FlowAlertContent> = {}): FlowAlert {
-    const end = Date.now();
-    const content: FlowAlertContent = {
-      gatewayId,
-      observedAt: new Date(end).toISOString(),
-      flowStart: new Date(end - 1500).toISOString(),
-      flowRef: sha256Hex(randomBytes(32)),
-      protocol: 6,
-      dstPortBucket: 'registered',
-      fwdBytes: 640,
-      fwdPackets: 8,
-      revBytes: 0,
-      revPackets: 0,
-      threatScore: 0.93,
-      verdict: 'malicious',
-      modelId: city.model.id,
-      modelVersion: city.model.version,
-      ...overrides,
-    };
-    return { ...content, signature: signFlowAlertAttestation(pem, content) };
-  }
+  const signWith = (pem: string, gatewayId: string, overrides: Partial<FlowAlertContent> = {}): FlowAlert =>
+    signFlowAlert(pem, gatewayId, city.model, overrides);
 
   const sign = (overrides: Partial<FlowAlertContent> = {}): FlowAlert =>
     signWith(privatePem(city.attestationKey), city.gatewayId, overrides);
