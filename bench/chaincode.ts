@@ -363,6 +363,7 @@ async function main(): Promise<void> {
   const steward = LedgerClient.connect({ profile, identity: 'steward', grpcClient: grpc });
   const gateway = LedgerClient.connect({ profile, identity: 'gateway', grpcClient: grpc });
   try {
+    const loadAtStart = os.loadavg()[0] ?? 0;
     const city = await setup(steward, gateway);
     console.log(
       `gateway ${city.gatewayId}, ${ROUNDS} rounds x ${RECORDS / ROUNDS} per arm, concurrency ${CONCURRENCY}`,
@@ -446,13 +447,14 @@ async function main(): Promise<void> {
     saveResults('chaincode', figures, {
       ratio,
       target: 0.8,
+      command: `npm run bench -- chaincode ${process.argv.slice(2).join(' ')}`.trim(),
       setup: {
         network: 'network/ (SmartBFT, 4 orderers, 4 peers, chaincode as a service), same machine',
         client: `one LedgerClient (health gateway identity) over one gRPC client to ${peer.name}`,
         concurrency: CONCURRENCY,
         rounds: ROUNDS,
         transactionsPerArm: RECORDS,
-        loadAverage1m: round(os.loadavg()[0] ?? 0, 2),
+        loadAverage1m: { start: round(loadAtStart, 2), end: round(os.loadavg()[0] ?? 0, 2) },
       },
       batches,
       errors,
