@@ -27,6 +27,8 @@ export interface ParsedTransaction {
 
 export interface ParsedBlock {
   readonly number: bigint;
+  /** The header's data hash (hex): tells this block from a block of the same number on another chain. */
+  readonly dataHash?: string;
   readonly transactions: readonly ParsedTransaction[];
 }
 
@@ -128,5 +130,6 @@ export function parseBlock(block: common.Block, namespace: string): ParsedBlock 
       transactions.push(tx);
     }
   });
-  return { number, transactions };
+  const dataHash = Buffer.from(header?.getDataHash_asU8() ?? new Uint8Array()).toString('hex');
+  return { number, dataHash, transactions };
 }

@@ -8,6 +8,8 @@ export interface BlockSource {
   readonly chaincode: string;
   height(): Promise<bigint>;
   blocks(startBlock: bigint): Promise<CloseableAsyncIterable<common.Block>>;
+  /** The header of a block, to check that the index was built from this chain. */
+  blockHeader?(number: bigint): Promise<{ readonly dataHash: string }>;
 }
 
 export interface FollowerLog {
@@ -22,7 +24,6 @@ export interface FollowerOptions {
   /** Wait before reconnecting after a failure, doubled up to maxRetryMs. */
   readonly retryMs?: number;
   readonly maxRetryMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 const quiet: FollowerLog = { info: () => undefined, warn: () => undefined };
@@ -37,6 +38,7 @@ export class IndexFollower {
   readonly #options: FollowerOptions;
   #stream: CloseableAsyncIterable<common.Block> | undefined;
   #stopped = false;
+  #wake: (() => void) | undefined;
 
   constructor(index: LedgerIndex, source: BlockSource, options: FollowerOptions = {}) {
     this.#index = index;
@@ -44,8 +46,36 @@ export class IndexFollower {
     this.#options = options;
   }
 
+  /**
+   * Empties the index when its last block is not the peer's block of that number: the network was
+   * recreated (a new chain), so the checkpoint means nothing there. Returns true when it reset.
+   */
+  async resetIfOtherChain(): Promise<boolean> {
+    const next = this.#index.nextBlock();
+    const known = this.#index.lastDataHash();
+    if (next === 0n || known === '' || this.#source.blockHeader === undefined) {
+      return false;
+    }
+    let header: { dataHash: string } | undefined;
+    try {
+      header = await this.#source.blockHeader(next - 1n);
+    } catch {
+      header = undefined; // The block does not exist on this chain: it is shorter, so another one.
+    }
+    if (header?.dataHash === known) {
+      return false;
+    }
+    (this.#options.log ?? quiet).warn(
+      { block: (next - 1n).toString() },
+      'the index was built from another chain (network recreated?); rebuilding from block 0',
+    );
+    this.#index.reset();
+    return true;
+  }
+
   /** Reads blocks from the checkpoint until `height` (exclusive); returns the blocks applied. */
   async syncTo(height: bigint): Promise<number> {
+    await this.resetIfOtherChain();
     let applied = 0;
     const start = this.#index.nextBlock();
     if (start >= height) {
@@ -79,10 +109,19 @@ export class IndexFollower {
   /** Follows new blocks until stop(); reconnects with backoff after failures. */
   async run(): Promise<void> {
     const log = this.#options.log ?? quiet;
-    const sleep = this.#options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     let retry = this.#options.retryMs ?? 1000;
+    // A wait that stop() cuts short.
+    const pause = (ms: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     while (!this.#stopped) {
       try {
+        await this.resetIfOtherChain();
         const start = this.#index.nextBlock();
         this.#stream = await this.#source.blocks(start);
         log.info({ block: start.toString() }, 'following blocks');
@@ -92,7 +131,7 @@ export class IndexFollower {
         }
         if (!this.stopped) {
           log.warn({ retryMs: retry }, 'block stream ended; reconnecting');
-          await sleep(retry);
+          await pause(retry);
         }
       } catch (err) {
         if (this.stopped) {
@@ -102,7 +141,7 @@ export class IndexFollower {
           { err: err instanceof Error ? err.message : String(err), retryMs: retry },
           'block stream failed; reconnecting',
         );
-        await sleep(retry);
+        await pause(retry);
         retry = Math.min(retry * 2, this.#options.maxRetryMs ?? 30_000);
       } finally {
         this.#stream?.close();
@@ -118,5 +157,6 @@ export class IndexFollower {
   stop(): void {
     this.#stopped = true;
     this.#stream?.close();
+    this.#wake?.();
   }
 }

@@ -127,6 +127,14 @@ export class LedgerIndex {
     return row === undefined ? 0n : BigInt(row.value);
   }
 
+  /** The data hash of the last block applied ('' when unknown). */
+  lastDataHash(): string {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'last_data_hash'").get() as
+      | { value: string }
+      | undefined;
+    return row?.value ?? '';
+  }
+
   zoneOf(gatewayId: string): string {
     return this.#zones.get(gatewayId) ?? 'unknown';
   }
@@ -157,6 +165,7 @@ export class LedgerIndex {
         }
       }
       this.#insert.checkpoint.run({ next: (block.number + 1n).toString() });
+      this.db.prepare("INSERT OR REPLACE INTO meta VALUES ('last_data_hash', ?)").run(block.dataHash ?? '');
     })();
     return events;
   }

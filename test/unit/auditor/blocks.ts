@@ -1,4 +1,5 @@
 // Real Fabric block protobufs, built with fabric-protos, for the block parser and index tests.
+import { createHash } from 'node:crypto';
 import { common, ledger, peer } from '@hyperledger/fabric-protos';
 import { canonicalBytes } from '@cityledger/core';
 
@@ -87,10 +88,17 @@ function envelope(tx: TxSpec, chaincode: string): Uint8Array {
 }
 
 /** A block of endorser transactions with their validation codes. */
-export function block(number: number, txs: readonly TxSpec[], chaincode = 'cityledger'): common.Block {
+export function block(
+  number: number,
+  txs: readonly TxSpec[],
+  chaincode = 'cityledger',
+  chain = 'a',
+): common.Block {
   const b = new common.Block();
   const header = new common.BlockHeader();
   header.setNumber(number);
+  // A stand-in for the hash of the block's data: distinct per chain and block number.
+  header.setDataHash(createHash('sha256').update(`${chain}:${number}`).digest());
   b.setHeader(header);
   const data = new common.BlockData();
   data.setDataList(txs.map((tx) => envelope(tx, chaincode)));

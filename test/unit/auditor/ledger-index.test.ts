@@ -22,6 +22,12 @@ class FakeSource implements BlockSource {
   readonly chaincode = 'cityledger';
   readonly starts: bigint[] = [];
   constructor(private readonly list: common.Block[]) {}
+  blockHeader(n: bigint): Promise<{ dataHash: string }> {
+    const header = this.list[Number(n)]?.getHeader();
+    return header === undefined
+      ? Promise.reject(new Error(`no block ${n}`))
+      : Promise.resolve({ dataHash: Buffer.from(header.getDataHash_asU8()).toString('hex') });
+  }
   height(): Promise<bigint> {
     return Promise.resolve(BigInt(this.list.length));
   }
@@ -207,6 +213,41 @@ describe('off-chain index', () => {
       /block 2 arrived, expected 1/,
     );
     expect(index.nextBlock()).toBe(1n);
+    index.close();
+  });
+
+  it('rebuilds from block 0 when the peer holds another chain (network recreated)', async () => {
+    const index = LedgerIndex.open(':memory:');
+    await new IndexFollower(index, new FakeSource(blocks)).syncTo(6n);
+    const recreated = new FakeSource(txs.slice(0, 3).map((t, i) => block(i, t, 'cityledger', 'b')));
+    const warnings: string[] = [];
+    const follower = new IndexFollower(index, recreated, {
+      log: { info: () => undefined, warn: (_o, m) => warnings.push(m) },
+    });
+    await follower.syncTo(3n);
+    expect(warnings).toEqual([expect.stringMatching(/another chain/)]);
+    expect(recreated.starts).toEqual([0n]);
+    expect(index.nextBlock()).toBe(3n);
+    expect(new IndexQueries(index.db).counts()).toMatchObject({ records: 4, batches: 0 });
+    // Same chain: no reset.
+    expect(await new IndexFollower(index, recreated).resetIfOtherChain()).toBe(false);
+    index.close();
+  });
+
+  it('stops promptly, even while waiting to reconnect', async () => {
+    const index = LedgerIndex.open(':memory:');
+    const failing: BlockSource = {
+      chaincode: 'cityledger',
+      height: () => Promise.resolve(0n),
+      blocks: () => Promise.reject(new Error('UNAVAILABLE')),
+    };
+    const follower = new IndexFollower(index, failing, { retryMs: 60_000 });
+    const running = follower.run();
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    follower.stop();
+    await running;
+    expect(Date.now() - started).toBeLessThan(1000);
     index.close();
   });
 });
