@@ -18,7 +18,7 @@ import {
 } from '@cityledger/core';
 import { type LedgerClient } from '@cityledger/client';
 import { registerTestGateway, uniqueId } from '../support/gateway-identity';
-import { type ClientPool } from '../support/network';
+import { type ClientPool, retryTransient } from '../support/network';
 
 /**
  * A fresh corner of the (permanent) ledger for one test file: its own gateway, model and category,
@@ -103,8 +103,11 @@ export async function buildCity(pool: ClientPool, department: DataDepartment = '
     };
     return { ...content, signature: signAttestation(pem, content) };
   };
+  // recordExchange is idempotent (content-derived ids), so a transient failure may be retried.
   const submit = (record: ExchangeRecord): Promise<ExchangeOutcome> =>
-    gateway.submitJson<ExchangeOutcome>('exchange:recordExchange', [JSON.stringify(record)]);
+    retryTransient(() =>
+      gateway.submitJson<ExchangeOutcome>('exchange:recordExchange', [JSON.stringify(record)]),
+    );
   const putPersonalData = (recordId: string, data: PersonalData): Promise<unknown> =>
     gateway.submitJson('privacy:putPersonalData', [recordId], {
       transient: { [TRANSIENT_PERSONAL_DATA]: canonicalJson(data) },

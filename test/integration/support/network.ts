@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { LedgerClient, loadConnectionProfile, type ConnectionProfile } from '@cityledger/client';
+import { CityLedgerError } from '@cityledger/core';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const DEPARTMENTS = ['transport', 'energy', 'health'] as const;
@@ -45,6 +46,24 @@ export function networkStatus(): string {
     encoding: 'utf8',
   });
   return run.stdout + run.stderr;
+}
+
+/**
+ * Retries an idempotent ledger call on the catalogue's transient codes, as the gateway's
+ * submitter does in production (SmartBFT occasionally answers UNAVAILABLE under load while
+ * orderers reconcile a request they already hold). Permanent errors are thrown at once.
+ */
+export async function retryTransient<T>(call: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof CityLedgerError) || !err.transient || attempt >= attempts) {
+        throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
 }
 
 /** Closes every client of a test file, whatever happened. */
