@@ -65,6 +65,13 @@ export function formatTime(iso) {
   return d.toISOString().replace('T', ' ').slice(0, 19) + 'Z';
 }
 
+const COMPACT = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+
+/** 1.2K, 150K, 3M: axis labels that fit. */
+export function compact(n) {
+  return COMPACT.format(n);
+}
+
 export function formatNumber(n) {
   return new Intl.NumberFormat('en').format(n);
 }
@@ -238,9 +245,7 @@ export function stackedBars({ buckets, bucketMs, series, line, height = 220, wid
   for (let k = 0; k <= 4; k += 1) {
     const v = (max * k) / 4;
     chart.append(svg('line', { x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v), stroke: '#e6ebf1' }));
-    chart.append(
-      svg('text', { x: pad.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, formatNumber(Math.round(v))),
-    );
+    chart.append(svg('text', { x: pad.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, compact(Math.round(v))));
   }
   buckets.forEach((start, i) => {
     let base = 0;

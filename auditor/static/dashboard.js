@@ -130,10 +130,12 @@ function heatRow(zone, buckets, bucketMs) {
       ),
     );
   });
+  const shown = zone.gateways.slice(0, 3).join(', ');
+  const more = zone.gateways.length > 3 ? ` +${zone.gateways.length - 3} more` : '';
   return el(
     'div',
     { class: 'row' },
-    el('div', { class: 'zone' }, zone.zone, el('small', {}, zone.gateways.join(', '))),
+    el('div', { class: 'zone', title: zone.gateways.join(', ') }, zone.zone, el('small', {}, shown + more)),
     strip,
   );
 }
@@ -296,8 +298,8 @@ function renderTables(d) {
         a.zone,
         a.gateway,
         badge(a.verdict),
-        String(a.score),
-        a.anomaly === null ? '' : String(a.anomaly),
+        a.score.toFixed(3),
+        a.anomaly === null ? '' : a.anomaly.toFixed(3),
         `${a.protocol} / ${a.port_bucket}`,
         a.model,
       ]),
