@@ -61,7 +61,7 @@ export function portalCommand(globals: () => GlobalOptions, io: Io): Command {
     .command('serve')
     .description('serve the portal (localhost by default) and follow the ledger into the index')
     .option('--host <host>', 'listen address', '127.0.0.1')
-    .option('--port <port>', 'listen port', port, 8480)
+    .option('--port <port>', 'listen port', port, 8490)
     .option('--index-file <path>', 'index file')
     .option('--accounts-file <path>', 'accounts file')
     .option(
