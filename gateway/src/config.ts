@@ -114,8 +114,8 @@ export const CONFIG_SCHEMA: Schema = {
     microBatchSize: int('Flows per scoring micro-batch.', 256, 1, 65_536),
     maxWaitMs: int('Longest a flow waits for its micro-batch to fill, ms.', 25, 0, 10_000),
     maxQueuedFlows: int(
-      'Flows waiting for scoring before new ones are dropped (and counted).',
-      50_000,
+      'Flows waiting for scoring before new ones are dropped (and counted); bounds memory.',
+      8_192,
       1,
       10_000_000,
     ),

@@ -1,0 +1,608 @@
+// The gateway pipeline against Debian's nfcapd on the same exported stream, raw inference for
+// comparison, and end to end on the real network.
+//
+//   npm run bench -- gateway [--repeats N] [--offline] [--exchanges N]
+//   (GATEWAY_NODE_OPTIONS="--max-semi-space-size=4" runs the gateway process of step 2 with V8 flags)
+//
+// 1. softflowd (IPFIX) exports the IoT-23 captures; the datagrams are kept in memory: the stream.
+// 2. The stream, repeated N times, is sent at full speed over loopback UDP to nfcapd (decode + store)
+//    and to the gateway (decode + pair + features + ONNX scoring + records + outbox, no ledger).
+//    Throughput = exported flow records processed per second; ratioVsNfcapd = gateway / nfcapd.
+// 3. Raw onnxruntime-node inference of the classifier at the gateway's micro-batch size.
+// 4. Unless --offline, a gateway registered on the real network: a burst of exchanges (records/s
+//    committed individually), exchanges paced at 5/s (acceptance to commit), malicious flows paced at
+//    5/s (arrival to flow alert committed, p50/p99), benign flows anchored in batches (flows/s).
+// rssMB is the peak RSS (VmHWM) of the gateway process of step 2, which runs alone (its scoring worker
+// is a thread in it); the end-to-end phase runs in this process and is reported on its own.
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { LedgerClient, loadConnectionProfile, defaultDataDir } from '@cityledger/client';
+import type { GatewayRegistration, ModelSpec } from '@cityledger/core';
+import { loadConfig, GatewayService, type GatewayConfig } from '@cityledger/gateway';
+import { extractFeatures, loadModelManifest, FEATURE_COUNT } from '@cityledger/gateway/dist/features';
+import { createFlowCollector } from '@cityledger/gateway/dist/flow';
+import { runSoftflowd } from '@cityledger/gateway/dist/flow/softflowd';
+import type { BiFlow } from '@cityledger/gateway/dist/flow/biflow';
+import { flowFromLine } from '@cityledger/gateway/dist/flow-file';
+import { type Figure, percentile, saveResults } from './lib/report';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const DATA = path.resolve(REPO, '..', 'shared', 'data', 'iot-23');
+const MICRO_BATCH = 256;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Peak RSS of this process since the last reset (the gateway phases reset it when they start). */
+let peakRss = 0;
+const rssSampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+function resetPeak(): void {
+  peakRss = process.memoryUsage().rss;
+}
+function peakMB(): number {
+  return Math.round(Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20);
+}
+
+/** Datagrams the kernel dropped on the UDP socket bound to `port` (receive buffer full). */
+function kernelDrops(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const line = readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .find((l) => l.trim().split(/\s+/)[1]?.endsWith(`:${hexPort}`));
+  return Number(line?.trim().split(/\s+/).pop() ?? 0);
+}
+
+function captures(): string[] {
+  return readdirSync(DATA, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) =>
+      readdirSync(path.join(DATA, d.name))
+        .filter((f) => f.endsWith('.pcap'))
+        .map((f) => path.join(DATA, d.name, f)),
+    );
+}
+
+/** softflowd over every capture, exporting IPFIX to a socket here: the datagrams, in order. */
+async function exportedStream(): Promise<Buffer[]> {
+  const datagrams: Buffer[] = [];
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
+  socket.on('message', (msg) => datagrams.push(msg));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  for (const capture of captures()) {
+    await runSoftflowd({ capture, host: '127.0.0.1', port, version: 10 });
+    await sleep(200);
+  }
+  socket.close();
+  return datagrams;
+}
+
+/** Sends the stream `repeats` times as fast as the socket takes it; returns the ms it took. */
+async function send(stream: readonly Buffer[], port: number, repeats: number): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  const start = performance.now();
+  for (let r = 0; r < repeats; r++) {
+    for (const d of stream) {
+      await new Promise<void>((resolve, reject) => {
+        socket.send(d, port, '127.0.0.1', (err) => {
+          if (err) {
+            reject(err);
+          } else {
+            resolve();
+          }
+        });
+      });
+    }
+  }
+  const ms = performance.now() - start;
+  socket.close();
+  return ms;
+}
+
+function freePort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  return new Promise((resolve) =>
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => {
+        resolve(port);
+      });
+    }),
+  );
+}
+
+/** nfcapd receiving the stream: flow records it stored, over the time the stream took to send. */
+async function nfcapd(
+  stream: readonly Buffer[],
+  repeats: number,
+): Promise<{ records: number; seconds: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-nfcapd-'));
+  const port = await freePort();
+  const child = spawn(
+    'nfcapd',
+    ['-w', dir, '-p', String(port), '-b', '127.0.0.1', '-B', String(4 * 1024 * 1024)],
+    {
+      stdio: 'ignore',
+    },
+  );
+  await sleep(1_000);
+  const ms = await send(stream, port, repeats);
+  await sleep(1_000);
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.on('exit', resolve));
+  const stat = execFileSync('nfdump', ['-R', dir, '-I'], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  const records = Number(/^Flows: (\d+)/m.exec(stat)?.[1] ?? 0);
+  return { records, seconds: ms / 1000 };
+}
+
+function benchConfig(dir: string, overrides: Record<string, unknown> = {}): GatewayConfig {
+  const key = path.join(dir, 'attestation.pem');
+  writeFileSync(
+    key,
+    generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }),
+    {
+      mode: 0o600,
+    },
+  );
+  const file = path.join(dir, 'config.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      gatewayId: 'bench-gw',
+      department: 'transport',
+      attestationKeyPath: key,
+      dataDir: path.join(dir, 'data'),
+      logLevel: 'error',
+      fabric: { profilePath: path.join(defaultDataDir(), 'connections', 'transport.json') },
+      http: { port: 0 },
+      collector: { udpPort: 0 },
+      scoring: { microBatchSize: MICRO_BATCH },
+      ...overrides,
+    }),
+  );
+  return loadConfig({}, file);
+}
+
+interface PipelineStats {
+  readonly records: number;
+  readonly received: number;
+  readonly settled: number;
+  readonly dropped: number;
+  readonly inFlight: number;
+}
+
+/** Peak RSS of this process so far (VmHWM), in MB. */
+function ownPeakMB(): number {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return Math.round(Number(m?.[1] ?? 0) / 1024);
+}
+
+/**
+ * The gateway pipeline in a process of its own (this file run with --pipeline-child), so its RSS is
+ * the gateway's alone: collector → features → scoring → records → outbox, no ledger. Answers 'stats'
+ * and 'stop' over IPC.
+ */
+async function pipelineChild(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-gateway-'));
+  const service = await GatewayService.open(
+    benchConfig(dir),
+    { ledger: null },
+    { http: false, collector: false },
+  );
+  const { flows } = service.parts;
+  const collector = createFlowCollector({
+    port: 0,
+    host: '127.0.0.1',
+    batchSize: MICRO_BATCH,
+    onFlows: (batch) => flows.ingest(batch),
+  });
+  const { port } = await collector.start();
+  const stats = (): PipelineStats => {
+    const f = flows.stats();
+    const c = collector.stats();
+    return {
+      records: c.records,
+      received: f.received,
+      settled: f.scored + f.dropped,
+      dropped: f.dropped + c.dropped,
+      inFlight: f.inFlight,
+    };
+  };
+  process.on('message', (msg) => {
+    if (msg === 'stats') {
+      process.send!({ type: 'stats', stats: stats() });
+      return;
+    }
+    void (async () => {
+      const final = stats();
+      await collector.stop();
+      await service.stop();
+      rmSync(dir, { recursive: true, force: true });
+      process.send!({ type: 'done', stats: final, peakMB: ownPeakMB() }, () => process.exit(0));
+    })();
+  });
+  process.send!({ type: 'ready', port });
+}
+
+/** The gateway process receiving the stream: records/s until everything sent is stored or dropped. */
+async function gateway(stream: readonly Buffer[], repeats: number) {
+  const child = fork(__filename, ['--pipeline-child'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: (process.env.GATEWAY_NODE_OPTIONS ?? '').split(' ').filter((a) => a !== ''),
+  });
+  const next = (): Promise<{ type: string; port?: number; stats?: PipelineStats; peakMB?: number }> =>
+    new Promise((resolve) =>
+      child.once('message', (m) => {
+        resolve(m as never);
+      }),
+    );
+  const ready = await next();
+  const port = ready.port!;
+  const ask = async (): Promise<PipelineStats> => {
+    const answer = next();
+    child.send('stats');
+    return (await answer).stats!;
+  };
+  const start = performance.now();
+  await send(stream, port, repeats);
+  let last = { records: -1, settled: -1, at: performance.now() };
+  for (;;) {
+    const s = await ask();
+    if (s.records !== last.records || s.settled !== last.settled) {
+      last = { records: s.records, settled: s.settled, at: performance.now() };
+    } else if (performance.now() - last.at > 1_000 && s.inFlight === 0) {
+      break;
+    }
+    await sleep(20);
+  }
+  const seconds = (last.at - start) / 1000;
+  const kernelDropped = kernelDrops(port);
+  const done = next();
+  child.send('stop');
+  const { stats, peakMB: rssMB } = await done;
+  return {
+    records: stats!.records,
+    flows: stats!.received,
+    dropped: stats!.dropped,
+    kernelDropped,
+    seconds,
+    rssMB: rssMB!,
+  };
+}
+
+/** onnxruntime-node alone: the classifier at the micro-batch size, one intra-op thread. */
+async function rawInference(rows: Float32Array, seconds: number): Promise<number> {
+  const manifest = loadModelManifest();
+  const session = await InferenceSession.create(manifest.classifier.file, { intraOpNumThreads: 1 });
+  const n = rows.length / FEATURE_COUNT;
+  const input = new Tensor('float32', rows, [n, FEATURE_COUNT]);
+  let done = 0;
+  const until = performance.now() + seconds * 1000;
+  const start = performance.now();
+  while (performance.now() < until) {
+    await session.run({ features: input });
+    done += n;
+  }
+  const rate = done / ((performance.now() - start) / 1000);
+  await session.release();
+  return rate;
+}
+
+/** The replay sample's flows; with `label`, only the benign (0) or attack (1) ones. */
+function sampleFlows(label?: 0 | 1) {
+  return readFileSync(path.join(REPO, 'models', 'samples', 'flows-sample.jsonl'), 'utf8')
+    .split('\n')
+    .filter(
+      (l) => l.trim() !== '' && (label === undefined || (JSON.parse(l) as { label: number }).label === label),
+    )
+    .map((l) => flowFromLine(l)!);
+}
+
+/** Re-times flows to end now (durations kept), each with a distinct source port so it can be found again. */
+function fresh(flows: readonly BiFlow[], offset: number): BiFlow[] {
+  const now = Date.now();
+  return flows.map((f, i) => ({
+    ...f,
+    srcPort: 1024 + ((offset + i) % 60_000),
+    startMs: now - Math.max(0, f.endMs - f.startMs),
+    endMs: now,
+  }));
+}
+
+/** Registers a gateway, its model and a policy on the real network (transport department). */
+async function register(dir: string): Promise<{ config: GatewayConfig; category: string }> {
+  const profile = loadConnectionProfile('transport');
+  const steward = LedgerClient.connect({ profile, identity: 'steward' });
+  const gw = LedgerClient.connect({ profile, identity: 'gateway' });
+  try {
+    const suffix = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+    const manifest = JSON.parse(readFileSync(path.join(REPO, 'models', 'manifest.json'), 'utf8')) as {
+      specSha256: string;
+      models: {
+        id: string;
+        kind: string;
+        file: string;
+        version: string;
+        sha256: string;
+        thresholds: Record<string, number>;
+      }[];
+    };
+    for (const m of manifest.models) {
+      m.file = path.resolve(REPO, 'models', m.file);
+      m.id = `bench-${m.kind}-${suffix}`;
+      // The registry keeps two thresholds per model; the anomaly model's one threshold is its `suspicious`.
+      const thresholds =
+        m.kind === 'anomaly'
+          ? { suspicious: m.thresholds.threshold!, malicious: 1 }
+          : { suspicious: m.thresholds.suspicious!, malicious: m.thresholds.malicious! };
+      const spec: ModelSpec = {
+        id: m.id,
+        version: m.version,
+        kind: m.kind === 'anomaly' ? 'anomaly' : 'classifier',
+        sha256: m.sha256,
+        featureSpecSha256: manifest.specSha256,
+        thresholds,
+        metrics: {},
+      };
+      await steward.submit('models:registerModel', [JSON.stringify(spec)]);
+    }
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const category = `transport/bench-${suffix}`;
+    const now = Date.now();
+    const grant = { grantee: 'energy', purposes: ['load-forecast'], maxVerdict: 'suspicious' };
+    const validity = {
+      validFrom: new Date(now - 3_600_000).toISOString(),
+      validUntil: new Date(now + 86_400_000).toISOString(),
+    };
+    await steward.submit('policies:putPolicy', [
+      JSON.stringify({ category, version: 1, grants: [{ ...grant, ...validity }] }),
+    ]);
+    const config = benchConfig(dir, {
+      gatewayId: `bench-gw-${suffix}`,
+      models: { manifestPath: path.join(dir, 'manifest.json') },
+      policy: { categories: [category] },
+      batching: { maxRecords: 256, maxWaitMs: 500 },
+      submit: { concurrency: 64, pollMs: 20 },
+      shutdown: { drainMs: 60_000 },
+    });
+    const me = await gw.evaluateJson<{ mspId: string; id: string }>('system:whoAmI');
+    const key = readFileSync(config.attestationKeyPath, 'utf8');
+    const { createPublicKey } = await import('node:crypto');
+    const registration: GatewayRegistration = {
+      id: config.gatewayId,
+      department: 'transport',
+      zone: 'bench',
+      identity: { mspId: me.mspId, id: me.id },
+      attestationKeyPem: createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString(),
+    };
+    await steward.submit('gateways:registerGateway', [JSON.stringify(registration)]);
+    // Let every peer commit the registrations: an endorser that has not yet seen them answers
+    // differently ("ProposalResponsePayloads do not match"), which the client reports as INTERNAL.
+    await sleep(3_000);
+    return { config, category };
+  } finally {
+    steward.close();
+    gw.close();
+  }
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) {
+      return false;
+    }
+    await sleep(100);
+  }
+  return true;
+}
+
+function exchangeBody(category: string, i: number): string {
+  return JSON.stringify({
+    sourceDepartment: 'transport',
+    consumerDepartment: 'energy',
+    category,
+    purpose: 'load-forecast',
+    payload: Buffer.from(`bench exchange ${i} ${Date.now()}`).toString('base64'),
+  });
+}
+
+async function post(base: string, body: string): Promise<string> {
+  const res = await fetch(`${base}/exchanges`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  return ((await res.json()) as { recordId: string }).recordId;
+}
+
+/**
+ * On the real network: a burst of exchanges (records/s committed individually), exchanges paced at a
+ * sustainable rate (acceptance-to-commit latency without queueing), and benign flows anchored in
+ * batches (flows/s from intake to the batch committed).
+ */
+async function endToEnd(burst: number, pacedPerSecond: number, pacedSeconds: number) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-e2e-'));
+  const { config, category } = await register(dir);
+  const service = await GatewayService.open(config, {}, { http: true, collector: false });
+  const base = (await service.start()).http!;
+  await until(() => service.readiness().ready, 60_000);
+  resetPeak();
+  const { outbox, flows, benignLog } = service.parts;
+  // Settled: committed, or rejected by the chain (counted separately, never waited for).
+  const settled = (ids: readonly string[]): boolean =>
+    ids.every((id) => ['committed', 'rejected'].includes(outbox.get(id)?.state ?? ''));
+  const rejected = (ids: readonly string[]): number =>
+    ids.filter((id) => outbox.get(id)?.state === 'rejected').length;
+
+  let next = 0;
+  const burstIds: string[] = [];
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < burst) {
+      burstIds.push(await post(base, exchangeBody(category, next++)));
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  await until(() => settled(burstIds), 600_000);
+  const burstSeconds = (performance.now() - start) / 1000;
+
+  const pacedIds: string[] = [];
+  const paced = pacedPerSecond * pacedSeconds;
+  for (let i = 0; i < paced; i++) {
+    void post(base, exchangeBody(category, burst + i)).then((id) => pacedIds.push(id));
+    await sleep(1000 / pacedPerSecond);
+  }
+  await until(() => pacedIds.length === paced && settled(pacedIds), 300_000);
+  const latencies = pacedIds
+    .map((id) => outbox.get(id)!)
+    .filter((r) => r.state === 'committed')
+    .map((r) => r.updatedAt - r.acceptedAt);
+
+  // Malicious flows, one at a time at 5/s: from the flow's arrival at the gateway to its alert committed.
+  const attacks = sampleFlows(1);
+  const arrived = new Map<string, number>();
+  for (let i = 0; i < pacedPerSecond * pacedSeconds; i++) {
+    const [flow] = fresh([attacks[i % attacks.length]!], i);
+    arrived.set(`${flow!.srcAddr}:${flow!.srcPort}:${flow!.dstAddr}:${flow!.dstPort}`, Date.now());
+    await flows.ingest([flow!]);
+    await sleep(1000 / pacedPerSecond);
+  }
+  await flows.drain();
+  const alertRows = () =>
+    service.parts.db
+      .prepare<[], { id: string; tuple: string }>('SELECT alert_id AS id, tuple FROM flow_refs')
+      .all()
+      .map((r) => ({
+        id: r.id,
+        tuple: JSON.parse(r.tuple) as { srcAddr: string; srcPort: number; dstAddr: string; dstPort: number },
+      }));
+  await until(() => settled(alertRows().map((r) => r.id)), 300_000);
+  const alertLatencies: number[] = [];
+  for (const { id, tuple } of alertRows()) {
+    const row = outbox.get(id)!;
+    const t0 = arrived.get(`${tuple.srcAddr}:${tuple.srcPort}:${tuple.dstAddr}:${tuple.dstPort}`);
+    const malicious = (JSON.parse(row.payload) as { verdict: string }).verdict === 'malicious';
+    if (t0 !== undefined && malicious && row.state === 'committed') {
+      alertLatencies.push(row.updatedAt - t0);
+    }
+  }
+
+  // Benign traffic (the sample's benign flows, three times): from intake to its batch committed.
+  const benign = sampleFlows(0);
+  const flowStart = performance.now();
+  for (let i = 0; i < 3; i++) {
+    await flows.ingest(fresh(benign, 100_000 + i * benign.length));
+  }
+  await flows.drain();
+  await service.flushBatches();
+  const batches = benignLog.recentBatches(10_000);
+  await until(() => batches.every((b) => outbox.get(b.id)?.state === 'committed'), 300_000);
+  const flowSeconds = (performance.now() - flowStart) / 1000;
+  const anchored = batches.reduce((n, b) => n + (outbox.get(b.id)?.state === 'committed' ? b.count : 0), 0);
+  const rssMB = peakMB();
+  const burstCommitted = burstIds.filter((id) => outbox.get(id)?.state === 'committed').length;
+  const rejectedRows = rejected([...burstIds, ...pacedIds, ...alertRows().map((r) => r.id)]);
+  await service.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    burst: burstCommitted,
+    rejected: rejectedRows,
+    recordsPerSecond: burstCommitted / burstSeconds,
+    paced: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    alerts: alertLatencies.length,
+    alertP50: percentile(alertLatencies, 50),
+    alertP99: percentile(alertLatencies, 99),
+    anchored,
+    flowsPerSecond: anchored / flowSeconds,
+    rssMB,
+  };
+}
+
+async function main(): Promise<void> {
+  const repeats = arg('--repeats', 20);
+  const stream = await exportedStream();
+  const nf = await nfcapd(stream, repeats);
+  const gw = await gateway(stream, repeats);
+  const nfRate = nf.records / nf.seconds;
+  const gwRate = gw.records / gw.seconds;
+  const rows = new Float32Array(MICRO_BATCH * FEATURE_COUNT);
+  sampleFlows()
+    .slice(0, MICRO_BATCH)
+    .forEach((f, i) => {
+      rows.set(extractFeatures(f), i * FEATURE_COUNT);
+    });
+  const inference = await rawInference(rows, 3);
+  const figures: Figure[] = [
+    { name: 'stream datagrams', value: stream.length * repeats, unit: 'datagrams' },
+    { name: 'nfcapd flow records stored', value: nf.records, unit: 'records' },
+    { name: 'nfcapd throughput', value: Math.round(nfRate), unit: 'records/s' },
+    { name: 'gateway flow records decoded', value: gw.records, unit: 'records' },
+    { name: 'gateway biflows stored', value: gw.flows - gw.dropped, unit: 'flows' },
+    { name: 'gateway flows dropped (counted)', value: gw.dropped, unit: 'flows' },
+    { name: 'gateway datagrams dropped by the kernel', value: gw.kernelDropped, unit: 'datagrams' },
+    { name: 'gateway pipeline throughput', value: Math.round(gwRate), unit: 'records/s' },
+    {
+      name: 'gateway pipeline biflows/s',
+      value: Math.round((gw.flows - gw.dropped) / gw.seconds),
+      unit: 'flows/s',
+    },
+    { name: `raw onnx inference (batch ${MICRO_BATCH})`, value: Math.round(inference), unit: 'rows/s' },
+  ];
+  const rssMB = gw.rssMB;
+  figures.push({ name: 'peak RSS of the gateway process (pipeline)', value: gw.rssMB, unit: 'MB' });
+  if (!process.argv.includes('--offline')) {
+    const e2e = await endToEnd(arg('--exchanges', 600), 5, 20);
+    figures.push(
+      { name: 'burst exchanges committed', value: e2e.burst, unit: 'records' },
+      { name: 'records rejected by the chain (all e2e phases)', value: e2e.rejected, unit: 'records' },
+      {
+        name: 'records committed individually',
+        value: Math.round(e2e.recordsPerSecond * 10) / 10,
+        unit: 'records/s',
+      },
+      { name: 'paced exchanges (5/s) committed', value: e2e.paced, unit: 'records' },
+      { name: 'acceptance to commit p50 (paced)', value: e2e.p50, unit: 'ms' },
+      { name: 'acceptance to commit p99 (paced)', value: e2e.p99, unit: 'ms' },
+      { name: 'malicious flows alerted (paced 5/s)', value: e2e.alerts, unit: 'alerts' },
+      { name: 'malicious flow arrival to alert committed p50', value: e2e.alertP50, unit: 'ms' },
+      { name: 'malicious flow arrival to alert committed p99', value: e2e.alertP99, unit: 'ms' },
+      { name: 'flows anchored in batches', value: e2e.anchored, unit: 'flows' },
+      { name: 'flows anchored per second', value: Math.round(e2e.flowsPerSecond), unit: 'flows/s' },
+      {
+        name: 'peak RSS, end-to-end phase (bench process running the gateway)',
+        value: e2e.rssMB,
+        unit: 'MB',
+      },
+    );
+  }
+  clearInterval(rssSampler);
+  saveResults('gateway', figures, {
+    ratioVsNfcapd: Math.round((gwRate / nfRate) * 10_000) / 10_000,
+    rssMB,
+    repeats,
+  });
+}
+
+(process.argv.includes('--pipeline-child') ? pipelineChild() : main()).catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
