@@ -51,9 +51,19 @@ function fromGatewayError(err: GatewayError, transactionId: string | undefined):
 const NOT_A_MEMBER =
   /creator org unknown|access denied|not a member|certificate signed by unknown authority/i;
 
+/**
+ * Endorsers answered with different results: they simulated against different ledger heights
+ * (one had not yet committed the latest block). Endorsing again later agrees, like an MVCC
+ * conflict.
+ */
+const ENDORSEMENTS_DIFFER = /ProposalResponsePayloads do not match|responses? (?:do not|don't) match/i;
+
 function codeFor(status: number, texts: readonly string[]): ErrorCode {
   if (texts.some((t) => NOT_A_MEMBER.test(t))) {
     return 'UNAUTHORIZED';
+  }
+  if (texts.some((t) => ENDORSEMENTS_DIFFER.test(t))) {
+    return 'MVCC_CONFLICT';
   }
   switch (status as GrpcStatus) {
     case GrpcStatus.UNAVAILABLE:

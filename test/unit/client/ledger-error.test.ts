@@ -68,6 +68,18 @@ describe('toCityLedgerError', () => {
     expect(unknownOrg.transient).toBe(false);
   });
 
+  it('treats endorsers that disagree (different ledger heights) as a transient conflict', () => {
+    const differ = toCityLedgerError(
+      gatewayError(status.ABORTED, 'failed to collect enough transaction endorsements', [
+        'ProposalResponsePayloads do not match',
+      ]),
+      'tx6',
+    );
+    expect(differ.code).toBe('MVCC_CONFLICT');
+    expect(differ.transient).toBe(true);
+    expect(differ.transactionId).toBe('tx6');
+  });
+
   it('maps commit validation codes: MVCC conflicts are transient, policy failures are not', () => {
     const mvcc = toCityLedgerError(new CommitError({ code: 11, transactionId: 'tx3' }));
     expect(mvcc.code).toBe('MVCC_CONFLICT');
