@@ -12,6 +12,7 @@ import {
   LedgerClient,
   newFastSigner,
   newGrpcClient,
+  tlsCertificateHash,
   toCityLedgerError,
   type ConnectionProfile,
 } from '@cityledger/client';
@@ -74,6 +75,9 @@ export class FabricSession {
       signer: newFastSigner(readFileSync(files.keyPath, 'utf8')),
       hash: hash.none,
       evaluateOptions: () => ({ deadline: Date.now() + evaluateMs }),
+      ...(profile.clientTls === undefined
+        ? {}
+        : { tlsClientCertificateHash: tlsCertificateHash(readFileSync(profile.clientTls.certPath)) }),
     });
     this.#network = this.#gateway.getNetwork(profile.channel);
   }

@@ -15,6 +15,7 @@ export {
   type Deadlines,
   type LedgerClientOptions,
   type SubmitOptions,
+  tlsCertificateHash,
 } from './ledger-client';
 export { toCityLedgerError, type CommitFailure } from './ledger-error';
 export { newFastSigner, toLowSDer } from './signer';

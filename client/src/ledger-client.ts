@@ -1,3 +1,4 @@
+import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as grpc from '@grpc/grpc-js';
 import {
@@ -88,6 +89,9 @@ export class LedgerClient {
       identity: { mspId: profile.mspId, credentials: readFileSync(files.certPath) },
       signer: newFastSigner(readFileSync(files.keyPath, 'utf8')),
       hash: hash.none,
+      ...(profile.clientTls === undefined
+        ? {}
+        : { tlsClientCertificateHash: tlsCertificateHash(readFileSync(profile.clientTls.certPath)) }),
     });
     this.#network = this.#gateway.getNetwork(profile.channel);
     this.#contract = this.#network.getContract(profile.chaincode);
@@ -160,6 +164,14 @@ export class LedgerClient {
     this.#gateway.close();
     this.#ownedGrpc?.close();
   }
+}
+
+/**
+ * SHA-256 of the DER TLS client certificate. With mutual TLS, a peer's deliver service (block
+ * events) only serves requests bound to the TLS certificate of the connection they arrive on.
+ */
+export function tlsCertificateHash(pem: Buffer): Uint8Array {
+  return createHash('sha256').update(new X509Certificate(pem).raw).digest();
 }
 
 function deadlineIn(ms: number): Date {
