@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything CityLedger needs on a fresh Debian machine with Go, Node 20 and
-# Python 3.11: Debian tools, npm packages (from the lockfile), the compiled TypeScript,
+# Python 3.11: Debian tools, npm packages (versions pinned by the lockfile), the compiled TypeScript,
 # the Fabric binaries (built once into a cache outside the repo) and, with --models,
 # the Python environment of the training pipeline. Safe to run again: each step is
 # skipped when already done.
@@ -42,10 +42,13 @@ fi
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 stamp="node_modules/.cityledger-lock-hash"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  step "Installing npm packages (npm ci)"
+  step "Installing npm packages (from package-lock.json)"
   # onnxruntime-node's install script only fetches optional CUDA files, which cannot be
   # reached offline; its CPU binaries ship inside the package.
-  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+  # `npm install`, not `npm ci`: npm 11 leaves the optional per-platform packages of
+  # unrs-resolver (a jest dependency) out of the lockfile it writes, and `npm ci` then refuses
+  # that same lockfile as out of sync. `npm install` installs the versions the lockfile pins.
+  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund
   echo "$lock_hash" >"$stamp"
 else
   step "npm packages up to date"
