@@ -1,5 +1,5 @@
 import { CityLedgerError } from '@cityledger/core';
-import { ClientPool, DEPARTMENTS, networkCommand, networkStatus } from './support/network';
+import { ClientPool, DEPARTMENTS, eventually, networkCommand, networkStatus } from './support/network';
 import { registerTestGateway, whoAmI } from './support/gateway-identity';
 
 /**
@@ -23,9 +23,13 @@ describe('foundation: the consortium network', () => {
     expect(entry.identity.mspId).toBe(steward.mspId);
     // Committed: the audit org reads it back from its own peer.
     const auditor = pool.as('audit', 'auditor');
-    const read = await auditor.evaluateJson<{ id: string; department: string }>('gateways:getGateway', [
-      registration.id,
-    ]);
+    const read = await eventually(
+      () =>
+        auditor
+          .evaluateJson<{ id: string; department: string }>('gateways:getGateway', [registration.id])
+          .catch((err: unknown) => ({ id: '', department: String(err) })),
+      (g) => g.id === registration.id,
+    );
     expect(read).toMatchObject({ id: registration.id, department });
   });
 

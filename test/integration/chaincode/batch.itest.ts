@@ -9,7 +9,7 @@ import {
   signBatchAttestation,
   verifyInclusion,
 } from '@cityledger/core';
-import { ClientPool } from '../support/network';
+import { ClientPool, waitUntilVisible } from '../support/network';
 import { buildCity, type City, expectCode, privatePem } from './city';
 
 /** Batch anchors chained per gateway, and inclusion proofs checked against the anchored root. */
@@ -39,6 +39,7 @@ describe('chaincode: anchorBatch', () => {
     expect(r2.entry.seq).toBe(2);
 
     const auditor = pool.as('audit', 'auditor');
+    await waitUntilVisible(() => auditor.evaluate('exchange:getBatch', [city.gatewayId, '1']));
     const stored = await auditor.evaluateJson<BatchEntry>('exchange:getBatch', [city.gatewayId, '1']);
     const tree = new MerkleTree(first.records.map((r) => batchLeafData(r)));
     expect(

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { type ExchangeOutcome, recordId, signAttestation } from '@cityledger/core';
 import { uniqueId } from '../support/gateway-identity';
-import { ClientPool } from '../support/network';
+import { ClientPool, waitUntilVisible } from '../support/network';
 import { buildCity, type City, expectCode, privatePem, testModel } from './city';
 
 /** recordExchange on the real network: acceptance, idempotency and every rejection of the issue. */
@@ -27,6 +27,7 @@ describe('chaincode: recordExchange', () => {
     const again = await city.submit(resigned);
     expect(again).toEqual({ ...first, duplicate: true });
     const auditor = pool.as('audit', 'auditor');
+    await waitUntilVisible(() => auditor.evaluate('audit:getRecord', [recordId(record)]));
     await expect(auditor.evaluateJson('audit:getRecord', [recordId(record)])).resolves.toMatchObject({
       id: recordId(record),
       erased: false,

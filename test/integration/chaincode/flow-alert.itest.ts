@@ -12,7 +12,7 @@ import {
   type Page,
   signFlowAlertAttestation,
 } from '@cityledger/core';
-import { ClientPool } from '../support/network';
+import { ClientPool, eventually } from '../support/network';
 import { buildCity, type City, expectCode, privatePem, signFlowAlert, testModel } from './city';
 
 /** recordFlowAlert on the real network: acceptance, idempotency, rejections, visibility. */
@@ -119,7 +119,10 @@ describe('chaincode: recordFlowAlert', () => {
     const { entry } = await submit(alert);
     const auditor = pool.as('audit', 'auditor');
     const query = JSON.stringify({ by: 'gateway', value: city.gatewayId, from: started, pageSize: 200 });
-    const page = await auditor.evaluateJson<Page<FlowAlertEntry>>('audit:queryFlowAlerts', [query]);
+    const page = await eventually(
+      () => auditor.evaluateJson<Page<FlowAlertEntry>>('audit:queryFlowAlerts', [query]),
+      (p) => p.items.some((e) => e.id === entry.id),
+    );
     expect(page.items.map((e) => e.id)).toContain(entry.id);
     const byVerdict = await auditor.evaluateJson<Page<FlowAlertEntry>>('audit:queryFlowAlerts', [
       JSON.stringify({ by: 'verdict', value: 'suspicious', from: entry.alert.observedAt, pageSize: 200 }),

@@ -1,5 +1,5 @@
 import { type ExchangeEntry, type ExchangeRecord, type Page, recordId } from '@cityledger/core';
-import { ClientPool } from '../support/network';
+import { ClientPool, waitUntilVisible } from '../support/network';
 import { buildCity, type City } from './city';
 
 const RECORDS = 1_000;
@@ -29,6 +29,10 @@ describe('chaincode: pagination', () => {
 
   it('returns every record of the gateway exactly once, pages of at most 200', async () => {
     const auditor = pool.as('audit', 'auditor');
+    // The audit peer may commit the last blocks a moment after the gateway's peer reported them.
+    for (const id of [...ids].slice(-50)) {
+      await waitUntilVisible(() => auditor.evaluate('audit:getRecord', [id]));
+    }
     const seen: string[] = [];
     let bookmark = '';
     do {

@@ -1,6 +1,6 @@
 import { type ErasureRecord, type PersonalData, personalDataHash, sha256Hex } from '@cityledger/core';
 import { uniqueId } from '../support/gateway-identity';
-import { ClientPool } from '../support/network';
+import { ClientPool, waitUntilVisible } from '../support/network';
 import { buildCity, type City, expectCode } from './city';
 
 /** Personal data in the source department's private collection, and its purge, on the real network. */
@@ -30,6 +30,7 @@ describe('chaincode: private data and erasure', () => {
       collection: 'healthPrivate',
     });
     const auditor = pool.as('audit', 'auditor');
+    await waitUntilVisible(() => auditor.evaluate('audit:getRecord', [id]));
     const publicView = Buffer.from(await auditor.evaluate('audit:getRecord', [id])).toString('utf8');
     expect(publicView).not.toContain('itest-subject-4711');
     // healthPrivate has one member peer (health's); the steward's client evaluates there.

@@ -66,6 +66,39 @@ export async function retryTransient<T>(call: () => Promise<T>, attempts = 4): P
   }
 }
 
+/**
+ * A submit's commit status comes from the submitting org's peer; another org's peer may commit
+ * that block a moment later. Polls `read` until `check` passes (or `timeoutMs`), then returns
+ * the last value, so the caller's assertions report what was seen.
+ */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (check(value) || Date.now() > deadline) {
+      return value;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Waits (bounded) until `read` succeeds on the peer it asks, e.g. another org's peer after a commit. */
+export async function waitUntilVisible(read: () => Promise<unknown>, timeoutMs = 10_000): Promise<void> {
+  await eventually(
+    () =>
+      read().then(
+        () => true,
+        () => false,
+      ),
+    Boolean,
+    timeoutMs,
+  );
+}
+
 /** Closes every client of a test file, whatever happened. */
 export class ClientPool {
   readonly #clients: LedgerClient[] = [];
