@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/unit/models/onnx-environment.ts
+ * @jest-environment ./test/unit/support/onnx-environment.ts
  */
 // The shipped models reach their model cards' test-split metrics when the test splits are re-derived
 // from ../shared/data and scored through the gateway's TypeScript adapters and feature extractor.

@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/unit/models/onnx-environment.ts
+ * @jest-environment ./test/unit/support/onnx-environment.ts
  */
 // The committed ONNX models in onnxruntime-node: loading, golden outputs, parity with Python onnxruntime.
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/unit/gateway/scoring/support/onnx-environment.ts
+ * @jest-environment ./test/unit/support/onnx-environment.ts
  */
 import path from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';

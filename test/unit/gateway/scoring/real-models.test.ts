@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/unit/gateway/scoring/support/onnx-environment.ts
+ * @jest-environment ./test/unit/support/onnx-environment.ts
  */
 // The committed models (models/manifest.json) through the pool: hash and spec checks pass, the scores
 // are those Python's onnxruntime gave (models/fixtures), the verdicts are the feature spec's rule.
