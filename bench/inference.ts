@@ -5,36 +5,17 @@
 // Per-model figures (1 and 2 threads, both models) are bench/models.ts's, not this file's.
 //
 //   npm run bench -- inference [--seconds S]      writes bench/results/inference.json
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { FEATURE_COUNT, loadModelManifest } from '@cityledger/gateway/dist/features';
 import { ScoringPool, scoringModelsFromManifest } from '@cityledger/gateway/dist/scoring';
+import { argSeconds, featureRows } from './lib/inputs';
 import { type Figure, percentile, saveResults } from './lib/report';
 
 const BATCHES = [1, 64, 1024, 16384] as const;
 const ROUNDS = 3;
 /** Every measurement lasts at least this many calls, so a 16384-row batch is timed more than once. */
 const MIN_CALLS = 4;
-const REPO = path.resolve(__dirname, '..', '..');
-
-function argSeconds(): number {
-  const i = process.argv.indexOf('--seconds');
-  const v = i >= 0 ? Number(process.argv[i + 1]) : 1.5;
-  return Number.isFinite(v) && v > 0 ? v : 1.5;
-}
-
-/** Real feature rows (models/fixtures/parity-1000.json), tiled to `n` rows. */
-function featureRows(n: number): Float32Array {
-  const file = path.join(REPO, 'models', 'fixtures', 'parity-1000.json');
-  const rows = (JSON.parse(readFileSync(file, 'utf8')) as { features: number[][] }).features;
-  const out = new Float32Array(n * FEATURE_COUNT);
-  for (let i = 0; i < n; i++) {
-    out.set(rows[i % rows.length]!, i * FEATURE_COUNT);
-  }
-  return out;
-}
 
 function rowsOf(data: Float32Array, n: number): Float32Array[] {
   return Array.from({ length: n }, (_, i) => data.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
@@ -80,7 +61,7 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const seconds = argSeconds();
+  const seconds = argSeconds(1.5);
   const manifest = loadModelManifest();
   const models = scoringModelsFromManifest(manifest);
   const data = featureRows(Math.max(...BATCHES));

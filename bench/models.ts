@@ -4,10 +4,9 @@
 // vectors (models/fixtures/parity-1000.json) tiled to the batch size.
 //
 //   npm run bench -- models [--seconds S]      writes bench/results/models.json
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { FEATURE_COUNT, loadModelManifest, type ModelEntry } from '@cityledger/gateway/dist/features';
+import { argSeconds, featureRows } from './lib/inputs';
 import { type Figure, percentile, saveResults } from './lib/report';
 
 const BATCHES = [1, 64, 1024, 16384] as const;
@@ -15,23 +14,6 @@ const THREADS = [1, 2] as const;
 /** The machine is shared: each figure is the best of this many runs. */
 const ROUNDS = 3;
 const MIN_CALLS = 4;
-const REPO = path.resolve(__dirname, '..', '..');
-
-function argSeconds(): number {
-  const i = process.argv.indexOf('--seconds');
-  const v = i >= 0 ? Number(process.argv[i + 1]) : 1;
-  return Number.isFinite(v) && v > 0 ? v : 1;
-}
-
-function featureRows(n: number): Float32Array {
-  const file = path.join(REPO, 'models', 'fixtures', 'parity-1000.json');
-  const rows = (JSON.parse(readFileSync(file, 'utf8')) as { features: number[][] }).features;
-  const out = new Float32Array(n * FEATURE_COUNT);
-  for (let i = 0; i < n; i++) {
-    out.set(rows[i % rows.length]!, i * FEATURE_COUNT);
-  }
-  return out;
-}
 
 interface Run {
   readonly rowsPerSecond: number;
@@ -96,7 +78,7 @@ async function benchModel(
 }
 
 async function main(): Promise<void> {
-  const seconds = argSeconds();
+  const seconds = argSeconds(1);
   const manifest = loadModelManifest();
   const data = featureRows(Math.max(...BATCHES));
   const figures: Figure[] = [];
