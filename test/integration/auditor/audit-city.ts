@@ -1,7 +1,7 @@
 // A corner of the real ledger for the auditor tests: a department steward registers a gateway
 // with an attestation key, a model and a policy; the gateway identity submits signed records and
 // anchors Merkle batches. A small HTTP server plays the gateway's proof endpoint.
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -10,7 +10,6 @@ import {
   batchLeafData,
   buildBatch,
   recordId,
-  sha256Hex,
   signAttestation,
   signBatchAttestation,
   type BatchEntry,
@@ -22,6 +21,7 @@ import {
 } from '@cityledger/core';
 import type { LedgerClient } from '@cityledger/client';
 import { registerTestGateway, uniqueId } from '../support/gateway-identity';
+import { exchangeContent, privatePem, testModel, testPolicy } from '../support/ledger-fixtures';
 import type { ClientPool } from '../support/network';
 
 export interface AuditCity {
@@ -41,60 +41,21 @@ export interface AuditCity {
   anchor(records: readonly ExchangeContent[], prevRoot: string): Promise<BatchEntry>;
 }
 
-function pem(key: KeyObject): string {
-  return key.export({ type: 'pkcs8', format: 'pem' }).toString();
-}
-
 export async function buildAuditCity(pool: ClientPool): Promise<AuditCity> {
   const steward = pool.as('health', 'steward');
   const gateway = pool.as('health', 'gateway');
   const zone = uniqueId('zone');
   const { registration, attestationKey } = await registerTestGateway(steward, gateway, 'health', zone);
-  const model: ModelSpec = {
-    id: uniqueId('audit-model'),
-    version: '1.0.0',
-    kind: 'classifier',
-    sha256: sha256Hex(randomBytes(32)),
-    featureSpecSha256: sha256Hex('auditor itest feature spec'),
-    thresholds: { suspicious: 0.5, malicious: 0.9 },
-    metrics: { f1: 0.91 },
-  };
+  const model = testModel('audit-model');
   await steward.submit('models:registerModel', [JSON.stringify(model)]);
   const category = uniqueId('health/audit');
-  const now = Date.now();
   const policy = await steward.submitJson<PolicyEntry>('policies:putPolicy', [
-    JSON.stringify({
-      category,
-      version: 1,
-      grants: [
-        {
-          grantee: 'transport',
-          purposes: ['emergency-planning'],
-          validFrom: new Date(now - 3_600_000).toISOString(),
-          validUntil: new Date(now + 86_400_000).toISOString(),
-          maxVerdict: 'suspicious',
-        },
-      ],
-    }),
+    JSON.stringify(testPolicy(category)),
   ]);
-  const key = pem(attestationKey);
-  const content = (overrides: Partial<ExchangeContent> = {}): ExchangeContent => ({
-    gatewayId: registration.id,
-    sourceDepartment: 'health',
-    consumerDepartment: 'transport',
-    category,
-    purpose: 'emergency-planning',
-    payloadSha256: sha256Hex(randomBytes(16)),
-    payloadSize: 1024,
-    observedAt: new Date().toISOString(),
-    threatScore: 0.1,
-    verdict: 'benign',
-    modelId: model.id,
-    modelVersion: model.version,
-    policyVersion: 1,
-    decision: 'allow',
-    ...overrides,
-  });
+  const key = privatePem(attestationKey);
+  const origin = { gatewayId: registration.id, department: 'health' as const, category, model };
+  const content = (overrides: Partial<ExchangeContent> = {}): ExchangeContent =>
+    exchangeContent(origin, overrides);
   return {
     steward,
     gateway,

@@ -1,6 +1,5 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import {
-  type AccessPolicy,
   canonicalJson,
   type DataDepartment,
   type ExchangeContent,
@@ -18,7 +17,10 @@ import {
 } from '@cityledger/core';
 import { type LedgerClient } from '@cityledger/client';
 import { registerTestGateway, uniqueId } from '../support/gateway-identity';
+import { exchangeContent, privatePem, testModel, testPolicy } from '../support/ledger-fixtures';
 import { type ClientPool, retryTransient } from '../support/network';
+
+export { privatePem, testModel, testPolicy } from '../support/ledger-fixtures';
 
 /**
  * A fresh corner of the (permanent) ledger for one test file: its own gateway, model and category,
@@ -39,39 +41,6 @@ export interface City {
   putPersonalData(recordId: string, data: PersonalData): Promise<unknown>;
 }
 
-export function testModel(): ModelSpec {
-  return {
-    id: uniqueId('itest-model'),
-    version: '1.0.0',
-    kind: 'classifier',
-    sha256: sha256Hex(randomBytes(32)),
-    featureSpecSha256: sha256Hex('itest feature spec'),
-    thresholds: { suspicious: 0.5, malicious: 0.9 },
-    metrics: { f1: 0.9 },
-  };
-}
-
-export function testPolicy(category: string, version = 1): AccessPolicy {
-  const now = Date.now();
-  return {
-    category,
-    version,
-    grants: [
-      {
-        grantee: 'transport',
-        purposes: ['emergency-planning'],
-        validFrom: new Date(now - 3_600_000).toISOString(),
-        validUntil: new Date(now + 86_400_000).toISOString(),
-        maxVerdict: 'suspicious',
-      },
-    ],
-  };
-}
-
-export function privatePem(key: KeyObject): string {
-  return key.export({ type: 'pkcs8', format: 'pem' }).toString();
-}
-
 export async function buildCity(pool: ClientPool, department: DataDepartment = 'health'): Promise<City> {
   const steward = pool.as(department, 'steward');
   const gateway = pool.as(department, 'gateway');
@@ -83,24 +52,9 @@ export async function buildCity(pool: ClientPool, department: DataDepartment = '
     JSON.stringify(testPolicy(category)),
   ]);
   const pem = privatePem(attestationKey);
+  const origin = { gatewayId: registration.id, department, category, model };
   const sign = (overrides: Partial<ExchangeContent> = {}): ExchangeRecord => {
-    const content: ExchangeContent = {
-      gatewayId: registration.id,
-      sourceDepartment: department,
-      consumerDepartment: department === 'transport' ? 'energy' : 'transport',
-      category,
-      purpose: 'emergency-planning',
-      payloadSha256: sha256Hex(randomBytes(16)),
-      payloadSize: 1024,
-      observedAt: new Date().toISOString(),
-      threatScore: 0.1,
-      verdict: 'benign',
-      modelId: model.id,
-      modelVersion: model.version,
-      policyVersion: 1,
-      decision: 'allow',
-      ...overrides,
-    };
+    const content = exchangeContent(origin, overrides);
     return { ...content, signature: signAttestation(pem, content) };
   };
   // recordExchange is idempotent (content-derived ids), so a transient failure may be retried.
