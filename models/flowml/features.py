@@ -5,14 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import context
+
 
 def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     values = frame[name].to_numpy(np.float64)
     return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def _transform(frame: pd.DataFrame, t: dict) -> np.ndarray:
+def _transform(frame: pd.DataFrame, t: dict, ctx: dict | None) -> np.ndarray:
     op = t["op"]
+    if op == "context_log1p":
+        return np.log1p(ctx[t["input"]])
+    if op == "context_fraction":
+        return ctx[t["input"]]
     proto = _col(frame, "protocol")
     if op == "log1p":
         x = _col(frame, t["input"])
@@ -46,6 +52,13 @@ def _transform(frame: pd.DataFrame, t: dict) -> np.ndarray:
 
 
 def extract(frame: pd.DataFrame, spec: dict) -> np.ndarray:
-    """Feature matrix [N, F] float32 in spec order (computed in float64, rounded once)."""
-    cols = [_transform(frame, f["transform"]) for f in spec["features"]]
+    """Feature matrix [N, F] float32 in spec order (computed in float64, rounded once).
+
+    Context features are computed over the whole frame as one flow stream (context.compute)."""
+    needs_ctx = any(f["transform"]["op"].startswith("context_") for f in spec["features"])
+    ctx = None
+    if needs_ctx:
+        c = spec["context"]
+        ctx = context.compute(frame, c["windowMs"], c["maxFlowsPerSource"])
+    cols = [_transform(frame, f["transform"], ctx) for f in spec["features"]]
     return np.stack(cols, axis=1).astype(np.float32)

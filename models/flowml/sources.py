@@ -140,9 +140,10 @@ def biflow_from_zeek(rows: pd.DataFrame) -> pd.DataFrame:
     flags = [zeek_history_flags(h if h != "-" else "") for h in rows["history"]]
     fwd_flags = np.array([f for f, _ in flags], dtype=np.int64)
     rev_flags = np.array([r for _, r in flags], dtype=np.int64)
+    duration_ms = whole_ms(_zeek_seconds(rows["duration"]) * 1000.0)
     return pd.DataFrame(
         {
-            "duration_ms": whole_ms(_zeek_seconds(rows["duration"]) * 1000.0),
+            "duration_ms": duration_ms,
             "protocol": proto,
             "dst_port": _zeek_num(rows["id.resp_p"]).astype(np.int64),
             "fwd_bytes": _zeek_num(rows["orig_ip_bytes"]),
@@ -151,6 +152,10 @@ def biflow_from_zeek(rows: pd.DataFrame) -> pd.DataFrame:
             "rev_pkts": _zeek_num(rows["resp_pkts"]),
             "fwd_flags": np.where(proto == 6, fwd_flags, 0),
             "rev_flags": np.where(proto == 6, rev_flags, 0),
+            # host context (feature-spec.json `context.sources.zeek_conn`); addresses are not features
+            "ctx_key": rows["id.orig_h"].to_numpy(),
+            "dst_addr": rows["id.resp_h"].to_numpy(),
+            "end_ms": whole_ms(_zeek_seconds(rows["ts"]) * 1000.0) + duration_ms,
         }
     )
 
@@ -178,13 +183,14 @@ def load_iot23(root: Path) -> pd.DataFrame:
         benign = rows["label"].str.lower() == "benign"
         out["attack"] = np.where(benign, "Benign", rows["detailed-label"].to_numpy())
         out["stratum"] = out["attack"]
-        out["ts"] = rows["ts"].astype(np.float64).to_numpy()
+        out["ts"] = _zeek_seconds(rows["ts"])
         out["src_addr"] = rows["id.orig_h"].to_numpy()
-        out["dst_addr"] = rows["id.resp_h"].to_numpy()
         out["src_port"] = _zeek_num(rows["id.orig_p"]).astype(np.int64)
         frames.append(out)
     df = pd.concat(frames, ignore_index=True)
     df["observable"] = (df["fwd_pkts"] + df["rev_pkts"]) > 0
+    # One conn log = one flow stream; flows without packets never reach a gateway, so they are not context.
+    df["ctx_key"] = np.where(df["observable"], df["capture"] + "|" + df["ctx_key"].astype(str), "")
     return _with_family(df)
 
 
@@ -297,6 +303,9 @@ def biflow_from_records(records: list[dict]) -> pd.DataFrame:
             "rev_pkts": col("revPackets"),
             "fwd_flags": col("fwdTcpFlags"),
             "rev_flags": col("revTcpFlags"),
+            "ctx_key": [str(r["srcAddr"]) for r in records],
+            "dst_addr": [str(r["dstAddr"]) for r in records],
+            "end_ms": col("endMs"),
         }
     )
 
@@ -305,7 +314,8 @@ def biflow_records(frame: pd.DataFrame) -> list[dict]:
     """BiFlow frame rows (with bookkeeping columns) -> BiFlow objects with integer millisecond times."""
     out = []
     for row in frame.itertuples(index=False):
-        start = 0 if not np.isfinite(row.ts) else int(round(row.ts * 1000))
+        # whole ms rounded half up, as the Zeek adapters do (end = start + duration keeps the Zeek endMs)
+        start = 0 if not np.isfinite(row.ts) else int(np.floor(row.ts * 1000 + 0.5))
         out.append(
             {
                 "exporter": f"dataset:{row.dataset}",

@@ -10,9 +10,10 @@ Only integers and strings appear in the document, so its canonical form is unamb
 from __future__ import annotations
 
 from .biflow import ACK, FIN, RST, SYN
+from .context import MAX_FLOWS_PER_SOURCE, WINDOW_MS
 
 SPEC_NAME = "cityledger-flow-core"
-SPEC_VERSION = 1
+SPEC_VERSION = 2
 PORT_PROTOCOLS = [6, 17, 132]
 MAX_DURATION_MS = 3_600_000
 
@@ -261,10 +262,73 @@ def build_features() -> list[dict]:
         },
         _flag("rst_fwd", "fwd_flags", RST, "RST"),
         _flag("rst_rev", "rev_flags", RST, "RST"),
+        *[dict(f) for f in CONTEXT_FEATURES],
     ]
     for i, feat in enumerate(feats):
         feat["index"] = i
     return feats
+
+
+CONTEXT = {
+    "description": "Host context: counts and fractions over the recent flows of the same originator (source) "
+    "address. Addresses are only compared for equality and counted, never used as values.",
+    "windowMs": WINDOW_MS,
+    "maxFlowsPerSource": MAX_FLOWS_PER_SOURCE,
+    "order": "a flow stream (the flows one gateway receives; one Zeek conn log) is processed in order of "
+    "(endMs, position in the stream): ties in endMs keep the stream's order. The gateway processes flows in "
+    "the order the collector emits them (roughly end order); training sorts each stream by (endMs, line).",
+    "members": "context C(i) of flow i = among the last maxFlowsPerSource flows with the same srcAddr processed "
+    "up to and including i (i itself is one of them), those whose endMs e satisfies endMs(i) - windowMs <= e "
+    "<= endMs(i). C(i) always contains i, so every count is >= 1 and every fraction is defined",
+    "quantities": {
+        "flows": "|C(i)|",
+        "dst_addrs": "number of distinct dstAddr strings in C(i)",
+        "dst_ports": "number of distinct (protocol, dstPort) pairs in C(i)",
+        "unanswered": "share of C(i) with revPackets <= 0 (no packet from the responder)",
+        "reset": "share of C(i) that is TCP (protocol 6) with RST (0x04) in fwdTcpFlags | revTcpFlags",
+        "same_dst": "share of C(i) with dstAddr equal to flow i's dstAddr",
+    },
+    "isolated": "a flow whose stream gives no usable address or time is scored in isolation: C(i) = {i}, so "
+    "flows = dst_addrs = dst_ports = same_dst = 1 and unanswered/reset are the flow's own 0/1",
+    "sources": {
+        "biflow": "srcAddr, dstAddr (strings as the collector writes them), endMs",
+        "zeek_conn": "id.orig_h, id.resp_h; endMs = floor(ts (s) * 1000 + 0.5) + floor(duration (s) * 1000 + "
+        "0.5) ('-' duration -> 0); one conn log = one stream; only records with a packet in either direction "
+        "(an exporter never reports a flow without packets)",
+        "nf_v2": "isolated: the NF-v2 CSV has addresses but no timestamps, and the reduced NF-BoT-IoT-v2 set is "
+        "a random 0.7% subsample, so neighbours within a window are neither known nor present",
+        "cicflowmeter": "isolated: the CSV has Src IP, Dst IP and Timestamp, but the CIC-IDS2017 set used here is "
+        "a per-class capped sample (all of a small attack class, 0.3% of BENIGN), so in-sample context would "
+        "encode the class sampling rate (the label), not host behaviour",
+    },
+    "gatewayDeviation": "the gateway sees flows in arrival order. A flow arriving after a flow of the same source "
+    "with a later endMs is scored without that later flow (as the definition requires) but also without "
+    "flows that arrive after it yet end earlier (training order would include them). The gateway also "
+    "forgets the least recently seen source when it tracks more sources than its configured limit; such a "
+    "source restarts with an empty context.",
+}
+
+
+def _context_feature(name: str, quantity: str, definition: str) -> dict:
+    if quantity in ("flows", "dst_addrs", "dst_ports"):
+        return {"name": name, "unit": "log(1 + count)", "definition": definition,
+                "transform": {"op": "context_log1p", "input": quantity}}
+    return {"name": name, "unit": "fraction in [0, 1]", "definition": definition,
+            "transform": {"op": "context_fraction", "input": quantity}}
+
+
+CONTEXT_FEATURES = [
+    _context_feature("ctx_flows_log", "flows", "log1p of the number of flows in the host context (this flow "
+                     "included)"),
+    _context_feature("ctx_dst_addrs_log", "dst_addrs", "log1p of the number of distinct responder addresses in "
+                     "the host context"),
+    _context_feature("ctx_dst_ports_log", "dst_ports", "log1p of the number of distinct (protocol, responder "
+                     "port) pairs in the host context"),
+    _context_feature("ctx_unanswered_frac", "unanswered", "share of the host context with no responder packet"),
+    _context_feature("ctx_reset_frac", "reset", "share of the host context that is TCP with RST seen"),
+    _context_feature("ctx_same_dst_frac", "same_dst", "share of the host context to this flow's responder "
+                     "address"),
+]
 
 
 VERDICT_RULE = {
@@ -290,13 +354,16 @@ def build_spec() -> dict:
     return {
         "name": SPEC_NAME,
         "version": SPEC_VERSION,
-        "description": "Ordered features of one bidirectional flow, computable from a plain NetFlow v9 / IPFIX "
-        "exporter (softflowd) and from a Zeek conn record. No addresses, raw ports or timestamps.",
+        "description": "Ordered features of one bidirectional flow and of its host context (recent flows from "
+        "the same originator), computable from a plain NetFlow v9 / IPFIX exporter (softflowd) and from Zeek "
+        "conn records. Addresses and end times only define the context; no address, raw port or timestamp "
+        "is a feature.",
         "hash": "sha256 (hex) of the RFC 8785 canonical JSON of this whole document; registered on chain; the "
         "gateway refuses a model whose registry entry names another spec hash",
         "input": {"name": "features", "dtype": "float32", "shape": ["N", len(build_features())]},
         "formats": FORMATS,
         "biflow": BIFLOW_FIELDS,
+        "context": CONTEXT,
         "transforms": {
             "log1p": "x = input (NaN -> 0); if round is 'half_up', x = floor(x + 0.5); clamp to [clipMin, "
             "clipMax] (clipMax optional); ln(1 + x)",
@@ -306,10 +373,13 @@ def build_spec() -> dict:
             "port_none": "1 if protocol is not in portProtocols or input is outside 1..65535 else 0",
             "port_range": "1 if protocol is in portProtocols and min <= input <= max else 0",
             "tcp_flag": "1 if protocol == 6 and (OR of inputs) & mask != 0 else 0",
+            "context_log1p": "ln(1 + context quantity `input`) (a count >= 1, see context)",
+            "context_fraction": "context quantity `input` (a share in [0, 1], computed as count / flows in "
+            "double precision, see context)",
         },
         "features": build_features(),
         "verdictRule": VERDICT_RULE,
-        "excluded": "IP addresses, source port, exact destination port (CIC-IDS2017: Dst Port alone nearly "
+        "excluded": "IP addresses as values (they only group flows into host contexts), source port, exact destination port (CIC-IDS2017: Dst Port alone nearly "
         "identifies FTP-Patator 21, SSH-Patator 22, DoS/DDoS/Web 80, Botnet 8080), timestamps, flow ids, "
         "exporter-specific fields (TTL, windows, packet-size histograms, IAT statistics, L7 protocol)",
     }

@@ -26,11 +26,21 @@ L = math.log1p
 
 
 def vec(spec, **nonzero) -> np.ndarray:
-    """Expected feature vector: every feature 0 except those given."""
+    """Expected feature vector: every flow feature 0 except those given; the host context is that of the
+    flow alone (spec context.isolated): 1 flow, 1 address, 1 port, same destination, and unanswered/reset
+    from the flow itself unless given."""
     names = feature_names(spec)
     unknown = set(nonzero) - set(names)
     assert not unknown, unknown
-    return np.array([nonzero.get(n, 0.0) for n in names], dtype=np.float32)
+    alone = {
+        "ctx_flows_log": L(1),
+        "ctx_dst_addrs_log": L(1),
+        "ctx_dst_ports_log": L(1),
+        "ctx_same_dst_frac": 1.0,
+        "ctx_unanswered_frac": 0.0 if nonzero.get("rev_pkts_log") else 1.0,
+        "ctx_reset_frac": 1.0 if nonzero.get("proto_tcp") and (nonzero.get("rst_fwd") or nonzero.get("rst_rev")) else 0.0,
+    }
+    return np.array([nonzero.get(n, alone.get(n, 0.0)) for n in names], dtype=np.float32)
 
 
 def one(frame: pd.DataFrame, spec) -> np.ndarray:
@@ -171,7 +181,8 @@ def test_cic_ftp_patator_session(spec):
 
 
 def flow(**kw):
-    base = {"startMs": 0, "endMs": 0, "protocol": 6, "dstPort": 443, "fwdBytes": 0, "fwdPackets": 0,
+    base = {"srcAddr": "10.0.0.1", "dstAddr": "10.0.0.2", "startMs": 0, "endMs": 0, "protocol": 6, "dstPort": 443,
+            "fwdBytes": 0, "fwdPackets": 0,
             "revBytes": 0, "revPackets": 0, "fwdTcpFlags": 0, "revTcpFlags": 0}
     return base | kw
 
@@ -204,3 +215,55 @@ def test_nan_inputs_count_as_zero(spec):
     frame = biflow_from_records([flow(fwdBytes=float("nan"), fwdPackets=1)])
     x = one(frame, spec)
     assert np.all(np.isfinite(x)) and x[feature_names(spec).index("fwd_bytes_log")] == 0
+
+
+# ------------------------------------------------------------------ host context
+
+
+def test_zeek_stream_context_hand_checked(spec):
+    """Two real 34-1 records of one host, 7.2 s apart, both unanswered SYNs to 185.244.25.235:80."""
+    frame = biflow_from_zeek(pd.concat([zeek_frame(rows.ZEEK_UNSET), zeek_frame(rows.ZEEK_SYN_ONLY)],
+                                       ignore_index=True))
+    # end = floor(ts * 1000 + 0.5) + whole-ms duration
+    assert frame["end_ms"].tolist() == [1545403824181, 1545403816962 + 3139]
+    X = features.extract(frame, spec)
+    names = feature_names(spec)
+    ctx = {n: X[:, names.index(n)].tolist() for n in names if n.startswith("ctx_")}
+    # the SYN_ONLY row ends first, so it is alone; the UNSET row sees both
+    assert ctx["ctx_flows_log"] == pytest.approx([L(2), L(1)])
+    assert ctx["ctx_dst_addrs_log"] == pytest.approx([L(1), L(1)])
+    assert ctx["ctx_unanswered_frac"] == [1.0, 1.0]
+    assert ctx["ctx_same_dst_frac"] == [1.0, 1.0]
+
+
+def test_biflow_stream_context_window_and_order(spec):
+    base = {"startMs": 0, "protocol": 6, "srcAddr": "10.0.0.1", "dstAddr": "10.0.0.9", "dstPort": 6667,
+            "fwdBytes": 60, "fwdPackets": 1, "revBytes": 0, "revPackets": 0, "fwdTcpFlags": SYN, "revTcpFlags": 0}
+    records = [
+        base | {"endMs": 5_000},
+        base | {"endMs": 1_000},
+        base | {"endMs": 2_000, "dstAddr": "10.0.0.8", "protocol": 17, "dstPort": 53, "revPackets": 1,
+                "fwdTcpFlags": 0},
+        base | {"endMs": 3_000, "srcAddr": "10.0.0.2"},
+        base | {"endMs": 4_000, "revPackets": 1, "revTcpFlags": RST | ACK},
+        base | {"endMs": 62_001},
+    ]
+    X = features.extract(biflow_from_records(records), spec)
+    names = feature_names(spec)
+    col = {n: X[:, names.index(n)] for n in names}
+    # row 0 (end 5000): flows at 1000, 2000, 4000 and itself; 2 addresses, 2 (proto, port) pairs
+    assert col["ctx_flows_log"][0] == pytest.approx(L(4))
+    assert col["ctx_dst_addrs_log"][0] == pytest.approx(L(2))
+    assert col["ctx_dst_ports_log"][0] == pytest.approx(L(2))
+    assert col["ctx_unanswered_frac"][0] == pytest.approx(2 / 4)
+    assert col["ctx_reset_frac"][0] == pytest.approx(1 / 4)
+    assert col["ctx_same_dst_frac"][0] == pytest.approx(3 / 4)
+    # the other source is alone; at 62001 only 4000, 5000 and itself are within 60 s
+    assert col["ctx_flows_log"][3] == pytest.approx(L(1))
+    assert col["ctx_flows_log"][5] == pytest.approx(L(3))
+
+
+def test_nf_and_cic_rows_are_isolated(spec):
+    frame = biflow_from_cic(pd.concat([csv_frame(rows.CIC_HEADER, rows.CIC_PORTSCAN)] * 3, ignore_index=True))
+    X = features.extract(frame, spec)
+    assert (X[:, feature_names(spec).index("ctx_flows_log")] == np.float32(L(1))).all()

@@ -28,8 +28,14 @@ def test_spec_is_well_formed(spec):
     for f in spec["features"]:
         assert f["transform"]["op"] in spec["transforms"], f["name"]
     forbidden = {"src_addr", "dst_addr", "src_port", "ts", "start_ms", "end_ms", "row_key"}
-    used = {v for f in spec["features"] for k, v in f["transform"].items() if k in ("input", "numerator",
-                                                                                   "denominator")}
+    flow_feats = [f for f in spec["features"] if not f["transform"]["op"].startswith("context_")]
+    ctx_feats = [f for f in spec["features"] if f["transform"]["op"].startswith("context_")]
+    # host context: only counts and shares, each a documented quantity; the context section names its inputs
+    assert {f["transform"]["input"] for f in ctx_feats} == set(spec["context"]["quantities"])
+    assert set(spec["context"]["sources"]) == set(spec["formats"])
+    assert spec["context"]["windowMs"] > 0 and spec["context"]["maxFlowsPerSource"] > 0
+    used = {v for f in flow_feats for k, v in f["transform"].items() if k in ("input", "numerator",
+                                                                            "denominator")}
     used |= {v for f in spec["features"] for v in f["transform"].get("inputs", [])}
     assert used <= {b["name"] for b in spec["biflow"]}
     assert used.isdisjoint(forbidden)

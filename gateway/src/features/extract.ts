@@ -1,9 +1,15 @@
 import type { BiFlow } from '../flow/biflow';
+import { type FlowContext, FlowContextTracker, isolatedContext } from './flow-context';
 
 /**
- * The gateway's implementation of models/feature-spec.json (cityledger-flow-core v1). The feature order
+ * The gateway's implementation of models/feature-spec.json (cityledger-flow-core v2). The feature order
  * and every transform must match the spec; FEATURE_SPEC_SHA256 (spec.ts) names the spec implemented
  * here, and the parity tests compare this code with the Python interpreter of the spec.
+ *
+ * The first 22 features describe the flow alone; the last 6 (ctx_*) its host context, which the caller
+ * supplies from a FlowContextTracker that has seen the flows before it (see flow-context.ts). Without a
+ * context the flow is taken alone (spec `context.isolated`), which is right only for a source whose
+ * other recent flows are unknown.
  */
 export const FEATURE_NAMES = [
   'duration_log',
@@ -28,6 +34,12 @@ export const FEATURE_NAMES = [
   'fin_any',
   'rst_fwd',
   'rst_rev',
+  'ctx_flows_log',
+  'ctx_dst_addrs_log',
+  'ctx_dst_ports_log',
+  'ctx_unanswered_frac',
+  'ctx_reset_frac',
+  'ctx_same_dst_frac',
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
@@ -93,11 +105,27 @@ function flagFeatures(proto: number, fwdRaw: number, revRaw: number): number[] {
   ];
 }
 
+function contextFeatures(c: FlowContext): number[] {
+  return [
+    Math.log1p(c.flows),
+    Math.log1p(c.dstAddrs),
+    Math.log1p(c.dstPorts),
+    c.unanswered / c.flows,
+    c.reset / c.flows,
+    c.sameDst / c.flows,
+  ];
+}
+
 /**
- * Writes the feature vector of one flow into `target` at `offset` (row-major batch buffers).
- * Returns `target`.
+ * Writes the feature vector of one flow into `target` at `offset` (row-major batch buffers), with its
+ * host context (default: the flow alone). Returns `target`.
  */
-export function writeFeatures(flow: BiFlow, target: Float32Array, offset = 0): Float32Array {
+export function writeFeatures(
+  flow: BiFlow,
+  target: Float32Array,
+  offset = 0,
+  context: FlowContext = isolatedContext(flow),
+): Float32Array {
   if (offset < 0 || offset + FEATURE_COUNT > target.length) {
     throw new RangeError(`writeFeatures: offset ${offset} does not leave ${FEATURE_COUNT} slots`);
   }
@@ -113,19 +141,42 @@ export function writeFeatures(flow: BiFlow, target: Float32Array, offset = 0): F
     log1pRatio(flow.fwdBytes, flow.fwdPackets),
     log1pRatio(flow.revBytes, flow.revPackets),
     ...flagFeatures(proto, flow.fwdTcpFlags, flow.revTcpFlags),
+    ...contextFeatures(context),
   ];
   target.set(values, offset);
   return target;
 }
 
-/** The feature vector of one flow, in spec order. */
-export function extractFeatures(flow: BiFlow): Float32Array {
-  return writeFeatures(flow, new Float32Array(FEATURE_COUNT));
+/**
+ * The feature vector of one flow, in spec order. Pass the context from `FlowContextTracker.observe(flow)`;
+ * without it the flow is scored alone.
+ */
+export function extractFeatures(flow: BiFlow, context?: FlowContext): Float32Array {
+  return writeFeatures(flow, new Float32Array(FEATURE_COUNT), 0, context);
 }
 
-/** Row-major [flows.length, FEATURE_COUNT] batch, ready for an onnxruntime float32 tensor. */
+/**
+ * Row-major [flows.length, FEATURE_COUNT] batch, ready for an onnxruntime float32 tensor; every flow is
+ * taken alone (isolated context), as for NF-v2 and CICFlowMeter records.
+ */
 export function extractFeatureBatch(flows: readonly BiFlow[]): Float32Array {
   const out = new Float32Array(flows.length * FEATURE_COUNT);
   flows.forEach((flow, i) => writeFeatures(flow, out, i * FEATURE_COUNT));
+  return out;
+}
+
+/**
+ * Features of `flows` as one flow stream, exactly as the spec defines it (and as training computes it):
+ * host context in order of (endMs, position in `flows`). Rows come back in the order of `flows`. Used for
+ * logs and datasets; a running gateway feeds its own FlowContextTracker in arrival order instead.
+ */
+export function extractFeatureStream(flows: readonly BiFlow[]): Float32Array {
+  const order = flows.map((flow, i) => ({ flow, i, end: finite(flow.endMs) }));
+  order.sort((a, b) => a.end - b.end || a.i - b.i);
+  const tracker = new FlowContextTracker({ maxSources: Math.max(1, flows.length) });
+  const out = new Float32Array(flows.length * FEATURE_COUNT);
+  for (const { flow, i } of order) {
+    writeFeatures(flow, out, i * FEATURE_COUNT, tracker.observe(flow));
+  }
   return out;
 }

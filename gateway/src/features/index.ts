@@ -1,5 +1,19 @@
 // Public API of the gateway's feature extractor: the TypeScript half of models/feature-spec.json.
-export { FEATURE_COUNT, FEATURE_NAMES, extractFeatureBatch, extractFeatures, writeFeatures } from './extract';
+export {
+  FEATURE_COUNT,
+  FEATURE_NAMES,
+  extractFeatureBatch,
+  extractFeatureStream,
+  extractFeatures,
+  writeFeatures,
+} from './extract';
+export {
+  CONTEXT_MAX_FLOWS_PER_SOURCE,
+  CONTEXT_WINDOW_MS,
+  FlowContextTracker,
+  isolatedContext,
+} from './flow-context';
+export type { FlowContext, FlowContextOptions } from './flow-context';
 export type { FeatureName } from './extract';
 export { DEFAULT_FEATURE_SPEC_PATH, FEATURE_SPEC_SHA256, checkFeatureSpec, loadFeatureSpec } from './spec';
 export type { FeatureDefinition, FeatureSpec, VerdictRuleText } from './spec';

@@ -10,7 +10,7 @@ import { FEATURE_NAMES } from './extract';
  * (models/feature-spec.json). Registered on chain with every model; a model whose registry entry
  * names another spec hash is refused.
  */
-export const FEATURE_SPEC_SHA256 = 'b818ba2294d4f9c0f86070f5d84036d8cd47e9ba7381b1f9989108c9ed99b176';
+export const FEATURE_SPEC_SHA256 = 'cc6d03a27a5ead3c2850cb0aff58c5616e3d7d65ac35f440979b2cc7173d44b6';
 
 /** models/feature-spec.json of this repository (resolved from gateway/src or gateway/dist). */
 export const DEFAULT_FEATURE_SPEC_PATH = path.resolve(

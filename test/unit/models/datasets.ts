@@ -6,10 +6,13 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import {
+  FEATURE_COUNT,
   biflowFromCic,
   biflowFromNfV2,
   biflowFromZeekConn,
   csvRecord,
+  extractFeatureBatch,
+  extractFeatureStream,
   parseZeekConnLine,
 } from '../../../gateway/src/features';
 import type { BiFlow } from '../../../gateway/src/flow/biflow';
@@ -27,6 +30,17 @@ export interface LabelledFlow {
   /** 1 attack, 0 benign. */
   readonly label: 0 | 1;
   readonly attack: string;
+}
+
+/** A test split and its feature rows (row-major, FEATURE_COUNT per flow, in the order of `rows`). */
+export interface TestSplit {
+  readonly rows: LabelledFlow[];
+  readonly features: Float32Array;
+}
+
+/** NF-v2 and CICFlowMeter rows have no usable host context (spec context.sources): each is taken alone. */
+function isolatedSplit(rows: LabelledFlow[]): TestSplit {
+  return { rows, features: extractFeatureBatch(rows.map((r) => r.flow)) };
 }
 
 function lines(text: string): string[] {
@@ -55,7 +69,7 @@ function stratifiedTestIndices(keys: readonly string[], strata: readonly string[
   return test.sort((a, b) => a - b);
 }
 
-export function nfBotIotTest(): LabelledFlow[] {
+export function nfBotIotTest(): TestSplit {
   const file = path.join(sharedData, 'nf-bot-iot-v2-reduced', 'botiot_reduced.csv.gz');
   const all = lines(gunzipSync(readFileSync(file)).toString('utf8'));
   const header = all[0]!;
@@ -63,13 +77,15 @@ export function nfBotIotTest(): LabelledFlow[] {
   const attackCol = header.split(',').indexOf('Attack');
   const strata = body.map((l) => l.split(',')[attackCol]!);
   const keys = body.map((_, i) => `nf-bot-iot-v2:${i}`);
-  return stratifiedTestIndices(keys, strata).map((i) => {
-    const record = csvRecord(header, body[i]!);
-    return { flow: biflowFromNfV2(record), label: strata[i] === 'Benign' ? 0 : 1, attack: strata[i]! };
-  });
+  return isolatedSplit(
+    stratifiedTestIndices(keys, strata).map((i) => {
+      const record = csvRecord(header, body[i]!);
+      return { flow: biflowFromNfV2(record), label: strata[i] === 'Benign' ? 0 : 1, attack: strata[i]! };
+    }),
+  );
 }
 
-export function cicIds2017Test(): LabelledFlow[] {
+export function cicIds2017Test(): TestSplit {
   const dir = path.join(sharedData, 'cic-ids2017-improved-sampled', 'rnd_5000');
   const rows: { header: string; line: string; key: string; label: string }[] = [];
   for (const name of readdirSync(dir)
@@ -89,23 +105,30 @@ export function cicIds2017Test(): LabelledFlow[] {
     rows.map((r) => r.key),
     rows.map((r) => r.label),
   );
-  return test.map((i) => {
-    const r = rows[i]!;
-    return {
-      flow: biflowFromCic(csvRecord(r.header, r.line)),
-      label: r.label === 'BENIGN' ? 0 : 1,
-      attack: r.label,
-    };
-  });
+  return isolatedSplit(
+    test.map((i) => {
+      const r = rows[i]!;
+      return {
+        flow: biflowFromCic(csvRecord(r.header, r.line)),
+        label: r.label === 'BENIGN' ? 0 : 1,
+        attack: r.label,
+      };
+    }),
+  );
 }
 
-/** IoT-23 by time: per capture, observable flows ordered by (ts, line), the latest 20%+ are test. */
-export function iot23Test(): LabelledFlow[] {
-  const out: LabelledFlow[] = [];
+/**
+ * IoT-23 by time: per capture, observable flows ordered by (ts, line), the latest 20%+ are test. Host
+ * context comes from the whole capture (one stream of its observable flows, train and validation period
+ * included), as the gateway would have seen it.
+ */
+export function iot23Test(): TestSplit {
+  const rows: LabelledFlow[] = [];
+  const parts: Float32Array[] = [];
   for (const capture of IOT23_CAPTURES) {
     const text = readFileSync(path.join(sharedData, 'iot-23', capture, 'conn.log.labeled'), 'utf8');
     const data = lines(text).filter((l) => !l.startsWith('#') && l.trim() !== '');
-    const rows = data
+    const observable = data
       .map((line, index) => {
         const record = parseZeekConnLine(line);
         const benign = (record.label ?? '').toLowerCase() === 'benign';
@@ -118,11 +141,21 @@ export function iot23Test(): LabelledFlow[] {
           attack: benign ? 'Benign' : (record['detailed-label'] ?? ''),
         };
       })
-      .filter((r) => r.flow.fwdPackets + r.flow.revPackets > 0)
+      .filter((r) => r.flow.fwdPackets + r.flow.revPackets > 0);
+    const features = extractFeatureStream(observable.map((r) => r.flow));
+    const byTime = observable
+      .map((r, position) => ({ ...r, position }))
       .sort((a, b) => a.ts - b.ts || a.index - b.index);
-    const n = rows.length;
+    const n = byTime.length;
     const start = Math.floor((n * 60) / 100) + Math.floor((n * 20) / 100);
-    out.push(...rows.slice(start).map(({ flow, label, attack }) => ({ flow, label, attack })));
+    for (const { flow, label, attack, position } of byTime.slice(start)) {
+      rows.push({ flow, label, attack });
+      parts.push(features.subarray(position * FEATURE_COUNT, (position + 1) * FEATURE_COUNT));
+    }
   }
-  return out;
+  const features = new Float32Array(rows.length * FEATURE_COUNT);
+  parts.forEach((row, i) => {
+    features.set(row, i * FEATURE_COUNT);
+  });
+  return { rows, features };
 }

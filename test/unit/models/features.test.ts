@@ -15,6 +15,7 @@ import {
   checkFeatureSpec,
   csvRecord,
   extractFeatureBatch,
+  extractFeatureStream,
   extractFeatures,
   loadFeatureSpec,
   parseZeekConnLine,
@@ -118,6 +119,12 @@ describe('extractFeatures', () => {
     set('fwd_pkts_log', Math.log1p(3));
     set('fwd_bytes_per_pkt_log', Math.log1p(60));
     set('syn_fwd', 1);
+    // without a context the flow is taken alone: one flow, one address, one port, unanswered, same dst
+    set('ctx_flows_log', Math.log1p(1));
+    set('ctx_dst_addrs_log', Math.log1p(1));
+    set('ctx_dst_ports_log', Math.log1p(1));
+    set('ctx_unanswered_frac', 1);
+    set('ctx_same_dst_frac', 1);
     expect(Array.from(x)).toEqual(Array.from(expected));
     expect(extractFeatureBatch([flow, flow]).subarray(FEATURE_COUNT)).toEqual(x);
   });
@@ -129,12 +136,22 @@ describe('extractFeatures', () => {
       const expected = parity.cases[name].features;
       expect(flows.length).toBeGreaterThanOrEqual(50);
       expect(flows.length).toBe(expected.length);
-      const got = extractFeatureBatch(flows);
+      // Zeek logs and BiFlow lists are flow streams with host context; NF-v2 and CIC rows are isolated.
+      const stream = name === 'zeek_conn' || name === 'biflow';
+      const got = stream ? extractFeatureStream(flows) : extractFeatureBatch(flows);
       const want = Float32Array.from(expected.flat());
       // float32 outputs of the same float64 formulas; 1e-6 allows a last-ulp difference of log1p.
       expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-6);
     },
   );
+
+  it('has real host context in the stream fixtures (not only isolated flows)', () => {
+    const at = FEATURE_NAMES.indexOf('ctx_flows_log');
+    for (const name of ['zeek_conn', 'biflow'] as const) {
+      const counts = parity.cases[name].features.map((row) => Math.round(Math.expm1(row[at]!)));
+      expect(Math.max(...counts)).toBeGreaterThan(5);
+    }
+  });
 
   it('rejects malformed records with FLOW_RECORD_INVALID', () => {
     const c = parity.cases.nf_v2;

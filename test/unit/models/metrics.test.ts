@@ -5,8 +5,8 @@
 // from ../shared/data and scored through the gateway's TypeScript adapters and feature extractor.
 import * as path from 'node:path';
 
-import { FEATURE_COUNT, extractFeatureBatch, loadModelManifest } from '../../../gateway/src/features';
-import { cicIds2017Test, iot23Test, nfBotIotTest, type LabelledFlow } from './datasets';
+import { FEATURE_COUNT, loadModelManifest } from '../../../gateway/src/features';
+import { cicIds2017Test, iot23Test, nfBotIotTest, type TestSplit } from './datasets';
 import { modelsDir, openSession, readJson, scoreColumn } from './helpers';
 
 /** Stated tolerance on F1, FPR, precision and recall: float rounding at a threshold may move a flow. */
@@ -50,7 +50,7 @@ const manifest = loadModelManifest();
 const classifierCard = readJson(path.join(modelsDir, 'cards', 'flow-classifier.card.json')) as Card;
 const anomalyCard = readJson(path.join(modelsDir, 'cards', 'flow-anomaly.card.json')) as Card;
 
-const datasets: readonly [string, () => LabelledFlow[]][] = [
+const datasets: readonly [string, () => TestSplit][] = [
   ['nf-bot-iot-v2', nfBotIotTest],
   ['iot-23', iot23Test],
   ['cic-ids2017', cicIds2017Test],
@@ -58,9 +58,8 @@ const datasets: readonly [string, () => LabelledFlow[]][] = [
 
 describe.each(datasets)('shipped models on the %s test split', (name, load) => {
   it(`match the model cards within ${TOLERANCE}`, async () => {
-    const rows = load();
+    const { rows, features } = load();
     const labels = rows.map((r) => r.label);
-    const features = extractFeatureBatch(rows.map((r) => r.flow));
     const cls = await openSession(manifest.classifier.file, 2);
     const iso = await openSession(manifest.anomaly!.file, 2);
     const p = await scoreColumn(cls, 'attack_probability', features, FEATURE_COUNT);
