@@ -1,5 +1,5 @@
 import type { GatewayConfig } from './config';
-import { extractFeatures, type ModelManifest } from './features';
+import { extractFeatures, FlowContextTracker, type ModelManifest } from './features';
 import type { BiFlow } from './flow/biflow';
 import type { Scorer, Scores } from './ports';
 import { ScoringPool, type ScoringPoolOptions, scoringModelsFromManifest } from './scoring';
@@ -40,12 +40,17 @@ export function scoringPoolOptions(manifest: ModelManifest, config: GatewayConfi
   };
 }
 
-/** Features per the feature spec, then the ONNX pool in worker threads. */
+/**
+ * Features per the feature spec (host context from the flows scored before, in arrival order), then the
+ * ONNX pool in worker threads.
+ */
 export class PoolScorer implements Scorer {
   readonly #pool: ScoringPool;
+  readonly #context: FlowContextTracker;
 
-  constructor(pool: ScoringPool) {
+  constructor(pool: ScoringPool, context: FlowContextTracker = new FlowContextTracker()) {
     this.#pool = pool;
+    this.#context = context;
   }
 
   get pool(): ScoringPool {
@@ -58,7 +63,9 @@ export class PoolScorer implements Scorer {
   }
 
   async score(flows: readonly BiFlow[]): Promise<Scores[]> {
-    const scores = await this.#pool.scoreMany(flows.map((flow) => extractFeatures(flow)));
+    const scores = await this.#pool.scoreMany(
+      flows.map((flow) => extractFeatures(flow, this.#context.observe(flow))),
+    );
     return scores.map((s) => ({
       attackProbability: s.attackProbability,
       threatScore: s.threatScore,
