@@ -6,6 +6,8 @@ export const CHAINCODE_FUNCTIONS = {
   exchange: 'exchange:recordExchange',
   batch: 'exchange:anchorBatch',
   flowAlert: 'exchange:recordFlowAlert',
+  /** An exchange record's personal data, in the transient map, into its department's collection. */
+  personalData: 'privacy:putPersonalData',
   /** Answers the caller's Fabric identity, which a gateway registration binds to. */
   whoAmI: 'system:whoAmI',
 } as const;

@@ -4,6 +4,8 @@ import { generateKeyFile } from './attestation-signer';
 import { systemClock } from './clock';
 import { type GatewayConfig, loadConfig } from './config';
 import { openDatabase } from './db';
+import { DirLock } from './dir-lock';
+import { Outbox } from './outbox';
 import { formatTable, progressBar } from './progress';
 import { REPLAY_FORMATS, type ReplayFormat, type ReplaySummary, runReplay } from './replay-run';
 import { GatewayService } from './service';
@@ -89,6 +91,31 @@ function status(options: { config?: string; json?: boolean }): void {
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Rejected outbox rows back to pending (after the cause was fixed on chain, e.g. a model or gateway
+ * registered late). Takes the data folder's lock, so only while the gateway is stopped.
+ */
+function requeue(ids: string[], options: { config?: string; code?: string; all?: boolean }): void {
+  if (ids.length === 0 && options.all !== true && options.code === undefined) {
+    throw new InvalidArgumentError('name row ids, or --code CODE, or --all');
+  }
+  const c = config(options);
+  const lock = DirLock.acquire(c.dataDir);
+  const db = openDatabase(c.dataDir);
+  try {
+    const requeued = new Outbox(db, systemClock).requeueRejected(ids, options.code);
+    const missed = ids.filter((id) => !requeued.includes(id));
+    process.stdout.write(`requeued ${requeued.length} rejected row(s)\n`);
+    if (missed.length > 0) {
+      process.stdout.write(`not rejected (unknown, pending or committed): ${missed.join(', ')}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    db.close();
+    lock.release();
   }
 }
 
@@ -198,6 +225,13 @@ export function buildCli(): Command {
     )
     .option('--json', 'print the summary as JSON')
     .action(replay);
+  program
+    .command('requeue [ids...]')
+    .description('move rejected outbox rows back to pending (gateway stopped): by id, --code, or --all')
+    .addOption(configOption)
+    .option('--code <code>', 'every rejected row with this error code')
+    .option('--all', 'every rejected row')
+    .action(requeue);
   program
     .command('keys <file>')
     .description('generate an ECDSA P-256 attestation key file (mode 0600); prints the public key')

@@ -63,6 +63,37 @@ const MIGRATIONS: readonly string[] = [
      tuple TEXT NOT NULL
    );
    CREATE INDEX flow_refs_ref ON flow_refs (flow_ref);`,
+  // Personal data of exchanges: its own outbox kind, and the data beside the row (never in `payload`,
+  // which GET /records shows) until the row commits. SQLite cannot alter a CHECK: the table is rebuilt.
+  `CREATE TABLE outbox_v3 (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('exchange', 'flow-alert', 'batch', 'personal-data')),
+     payload TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'submitting', 'committed', 'rejected')),
+     lane TEXT,
+     lane_seq INTEGER,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     accepted_at INTEGER NOT NULL,
+     due_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     tx_id TEXT,
+     block INTEGER,
+     duplicate INTEGER,
+     error_code TEXT,
+     error_detail TEXT
+   );
+   INSERT INTO outbox_v3 SELECT id, kind, payload, state, lane, lane_seq, attempts, accepted_at, due_at,
+     updated_at, tx_id, block, duplicate, error_code, error_detail FROM outbox;
+   DROP TABLE outbox;
+   ALTER TABLE outbox_v3 RENAME TO outbox;
+   CREATE INDEX outbox_due ON outbox (due_at) WHERE state = 'pending';
+   CREATE INDEX outbox_state ON outbox (state);
+   CREATE INDEX outbox_lane ON outbox (lane, lane_seq) WHERE lane IS NOT NULL;
+   CREATE INDEX outbox_committed ON outbox (updated_at) WHERE state = 'committed';
+   CREATE TABLE outbox_transient (
+     id TEXT PRIMARY KEY,
+     data TEXT NOT NULL
+   );`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/outbox.db` with the gateway's pragmas and schema. */

@@ -12,12 +12,16 @@ import {
   millisToIso,
   parseExchangeContent,
   parseExchangeRecord,
+  parsePersonalData,
+  type PersonalData,
+  personalDataHash,
   recordId,
   sha256Hex,
 } from '@cityledger/core';
+import { randomBytes } from 'node:crypto';
 import { type AttestationSigner, attest } from './attestation-signer';
 import type { Clock } from './clock';
-import type { Outbox } from './outbox';
+import { type NewOutboxRow, type Outbox, RECORD_LANE_PREFIX } from './outbox';
 import type { PolicySource } from './ports';
 import type { ThreatBoard } from './threat-board';
 
@@ -39,6 +43,11 @@ export interface ExchangeRequest {
   readonly subjectRef?: string;
   /** The host whose flows' threat score applies (default: the HTTP client's address). */
   readonly sourceAddress?: string;
+  /**
+   * Personal data of the exchange (e.g. a data subject's reference), without the salt the gateway
+   * adds. Goes only to the source department's private collection, as transient data.
+   */
+  readonly personalData?: Omit<PersonalData, 'salt'>;
 }
 
 export interface ExchangeResult {
@@ -51,6 +60,35 @@ export interface ExchangeResult {
   readonly message?: string;
   /** The same record (same content, same millisecond) was already in the outbox. */
   readonly duplicate: boolean;
+  /**
+   * With personal data: `queued` (its outbox row, `personalDataId`, submits after the record commits)
+   * or `discarded` (the exchange was denied: nothing about the subject is kept or sent).
+   */
+  readonly personalData?: 'queued' | 'discarded';
+  readonly personalDataId?: string;
+}
+
+/** Outbox id of a record's personal-data row (64 hex, so GET /records/:id shows its state). */
+export function personalDataRowId(recordIdHex: string): string {
+  return sha256Hex(`personal-data\n${recordIdHex}`);
+}
+
+const NO_SALT = '0'.repeat(64);
+
+/** The request's personal data: core's rules (subject, attributes) without the salt. */
+function readPersonalData(value: unknown): Omit<PersonalData, 'salt'> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || 'salt' in value) {
+    throw new CityLedgerError(
+      'INVALID_ARGUMENT',
+      'exchange.personalData must be an object {subject, attributes?} (the gateway adds the salt)',
+    );
+  }
+  const { salt: _salt, ...data } = parsePersonalData({ ...value, salt: NO_SALT }, 'exchange.personalData');
+  return data;
+}
+
+function randomSalt(): string {
+  return randomBytes(32).toString('hex');
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -106,11 +144,13 @@ export function parseExchangeRequest(body: unknown, maxPayloadBytes: number): Ex
   };
   const subjectRef = r.optionalSha256('subjectRef');
   const sourceAddress = r.optionalString('sourceAddress', ADDRESS, 45);
+  const personalData = r.optional('personalData') ? readPersonalData(r.raw('personalData')) : undefined;
   r.done();
   return {
     ...request,
     ...(subjectRef === undefined ? {} : { subjectRef }),
     ...(sourceAddress === undefined ? {} : { sourceAddress }),
+    ...(personalData === undefined ? {} : { personalData }),
   };
 }
 
@@ -124,6 +164,8 @@ export interface ExchangeIntakeOptions {
   readonly signer: AttestationSigner;
   readonly outbox: Outbox;
   readonly clock: Clock;
+  /** 32 random bytes, hex: the salt of personal data (default crypto.randomBytes). */
+  readonly salt?: () => string;
 }
 
 /**
@@ -141,7 +183,7 @@ export class ExchangeIntake {
   #content(
     request: ExchangeRequest,
     clientAddress: string | undefined,
-  ): { content: ExchangeContent; reason?: string; message?: string } {
+  ): { content: ExchangeContent; personal?: PersonalData; reason?: string; message?: string } {
     const o = this.#o;
     if (request.sourceDepartment !== o.department) {
       throw new CityLedgerError(
@@ -162,6 +204,11 @@ export class ExchangeIntake {
       },
       observedAt,
     );
+    // Personal data only goes with an allowed exchange; a denied one keeps nothing about the subject.
+    const personal =
+      decision.allow && request.personalData !== undefined
+        ? { salt: (o.salt ?? randomSalt)(), ...request.personalData }
+        : undefined;
     const content = parseExchangeContent(
       {
         gatewayId: o.gatewayId,
@@ -179,20 +226,38 @@ export class ExchangeIntake {
         policyVersion: decision.policyVersion ?? NO_POLICY_VERSION,
         decision: decision.allow ? 'allow' : 'deny',
         ...(request.subjectRef === undefined ? {} : { subjectRef: request.subjectRef }),
+        ...(personal === undefined ? {} : { personalDataSha256: personalDataHash(personal) }),
       },
       'exchange',
     );
-    return decision.allow ? { content } : { content, reason: decision.reason, message: decision.message };
+    return decision.allow
+      ? { content, ...(personal === undefined ? {} : { personal }) }
+      : { content, reason: decision.reason, message: decision.message };
   }
 
   async handle(request: ExchangeRequest, clientAddress?: string): Promise<ExchangeResult> {
-    const { content, reason, message } = this.#content(request, clientAddress);
+    const { content, personal, reason, message } = this.#content(request, clientAddress);
     const record: ExchangeRecord = parseExchangeRecord(
       { ...content, signature: await attest(this.#o.signer, 'record', content) },
       'exchange',
     );
     const id = recordId(record);
-    const [added] = this.#o.outbox.accept([{ id, kind: 'exchange', payload: canonicalJson(record) }]);
+    const rows: NewOutboxRow[] = [{ id, kind: 'exchange', payload: canonicalJson(record) }];
+    const personalDataId = personal === undefined ? undefined : personalDataRowId(id);
+    if (personal !== undefined && personalDataId !== undefined) {
+      // One lane: the personal data goes out only after its record committed. One transaction.
+      const lane = `${RECORD_LANE_PREFIX}${id}`;
+      rows[0] = { ...(rows[0] as NewOutboxRow), lane, laneSeq: 0 };
+      rows.push({
+        id: personalDataId,
+        kind: 'personal-data',
+        payload: id,
+        lane,
+        laneSeq: 1,
+        transient: canonicalJson(personal),
+      });
+    }
+    const [added] = this.#o.outbox.accept(rows);
     return {
       decision: content.decision,
       recordId: id,
@@ -201,6 +266,11 @@ export class ExchangeIntake {
       threatScore: content.threatScore,
       ...(reason === undefined ? {} : { reason, message }),
       duplicate: added !== true,
+      ...(request.personalData === undefined
+        ? {}
+        : personalDataId === undefined
+          ? { personalData: 'discarded' as const }
+          : { personalData: 'queued' as const, personalDataId }),
     };
   }
 }

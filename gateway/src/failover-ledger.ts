@@ -2,7 +2,7 @@ import { type Committed, type ConnectionProfile, type Deadlines, LedgerClient } 
 import type { ChaincodeEvent, Checkpoint, CloseableAsyncIterable } from '@hyperledger/fabric-gateway';
 import { CityLedgerError } from '@cityledger/core';
 import { readEagerly } from './event-stream';
-import type { LedgerQueryPort } from './ledger-port';
+import type { LedgerQueryPort, SubmitOptions } from './ledger-port';
 
 export type EventsFrom = { checkpoint?: Checkpoint; startBlock?: bigint };
 
@@ -22,12 +22,16 @@ export interface NamedPeerClient {
 export class FailoverLedger implements LedgerQueryPort {
   readonly #peers: readonly NamedPeerClient[];
   readonly #onFailover: (from: string, to: string) => void;
+  /** The department org's MSP id, when known (the endorser of its private data). */
+  readonly mspId: string | undefined;
   #current = 0;
 
   constructor(
     peers: readonly NamedPeerClient[],
     onFailover: (from: string, to: string) => void = () => undefined,
+    mspId?: string,
   ) {
+    this.mspId = mspId;
     if (peers.length === 0) {
       throw new CityLedgerError('INVALID_ARGUMENT', 'failover needs at least one peer');
     }
@@ -57,15 +61,15 @@ export class FailoverLedger implements LedgerQueryPort {
       }
       return { peer: name, client: LedgerClient.connect({ profile, identity, peerIndex, deadlines }) };
     });
-    return new FailoverLedger(clients, onFailover);
+    return new FailoverLedger(clients, onFailover, profile.mspId);
   }
 
   get currentPeer(): string {
     return (this.#peers[this.#current] as NamedPeerClient).peer;
   }
 
-  async submit(fn: string, args: readonly string[]): Promise<Committed> {
-    return this.#call((c) => c.submit(fn, args));
+  async submit(fn: string, args: readonly string[], options?: SubmitOptions): Promise<Committed> {
+    return this.#call((c) => c.submit(fn, args, options));
   }
 
   async evaluate(fn: string, args: readonly string[] = []): Promise<Uint8Array> {

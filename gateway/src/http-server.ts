@@ -96,6 +96,9 @@ function routeExchanges(app: FastifyInstance, o: HttpServerOptions): void {
       const result = await o.intake.handle(exchange, request.ip);
       o.metrics.exchanges.inc({ decision: result.decision });
       o.metrics.recordsAccepted.inc({ kind: 'exchange' });
+      if (result.personalData === 'queued') {
+        o.metrics.recordsAccepted.inc({ kind: 'personal-data' });
+      }
       o.onAccepted?.();
       request.log.debug({ recordId: result.recordId, decision: result.decision }, 'exchange recorded');
       if (result.decision === 'deny') {

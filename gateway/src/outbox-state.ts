@@ -12,7 +12,11 @@
 export const OUTBOX_STATES = ['pending', 'submitting', 'committed', 'rejected'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
 
-export const OUTBOX_KINDS = ['exchange', 'flow-alert', 'batch'] as const;
+/**
+ * `personal-data`: an exchange record's personal data (privacy:putPersonalData). The row's payload is
+ * the record id; the data itself is held beside it (outbox_transient) until the row commits.
+ */
+export const OUTBOX_KINDS = ['exchange', 'flow-alert', 'batch', 'personal-data'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
 const TRANSITIONS: Readonly<Record<OutboxState, readonly OutboxState[]>> = {

@@ -13,6 +13,11 @@ export interface NewOutboxRow {
   /** Rows of one lane are submitted strictly one after another, in `laneSeq` order. */
   readonly lane?: string;
   readonly laneSeq?: number;
+  /**
+   * Data for the chaincode's transient map (personal data), kept beside the row, never in `payload`,
+   * and deleted when the row commits.
+   */
+  readonly transient?: string;
 }
 
 export interface OutboxRow {
@@ -76,6 +81,13 @@ function toRow(r: RawRow): OutboxRow {
 const MAX_DETAIL = 1_000;
 
 /**
+ * Lanes of one exchange record and what depends on it (its personal data: `record:<id>`). A row of
+ * such a lane waits while an earlier row is rejected: personal data is sent only for a record the
+ * chain stored, and an operator's requeue of the record releases it.
+ */
+export const RECORD_LANE_PREFIX = 'record:';
+
+/**
  * The durable outbox: every accepted record stays here until its transaction is committed (or
  * permanently rejected). All state changes go through the transitions of `outbox-state.ts`; an
  * illegal one throws INTERNAL. Row counts per state are kept in memory for backpressure checks.
@@ -86,6 +98,8 @@ export class Outbox {
   readonly #counts: Record<OutboxState, number> = { pending: 0, submitting: 0, committed: 0, rejected: 0 };
   readonly #insert;
   readonly #get;
+  readonly #putTransient;
+  readonly #dropTransient;
 
   constructor(db: Db, clock: Clock) {
     this.#db = db;
@@ -96,6 +110,10 @@ export class Outbox {
        ON CONFLICT (id) DO NOTHING`,
     );
     this.#get = db.prepare<[string], RawRow>('SELECT * FROM outbox WHERE id = ?');
+    this.#putTransient = db.prepare(
+      'INSERT INTO outbox_transient (id, data) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
+    );
+    this.#dropTransient = db.prepare('DELETE FROM outbox_transient WHERE id = ?');
     this.#recount();
   }
 
@@ -131,11 +149,15 @@ export class Outbox {
   accept(rows: readonly NewOutboxRow[]): boolean[] {
     const now = this.#clock.now();
     const run = (): boolean[] =>
-      rows.map(
-        (row) =>
-          this.#insert.run({ ...row, lane: row.lane ?? null, laneSeq: row.laneSeq ?? null, now }).changes ===
-          1,
-      );
+      rows.map((row) => {
+        const { id, kind, payload } = row;
+        const params = { id, kind, payload, lane: row.lane ?? null, laneSeq: row.laneSeq ?? null, now };
+        const added = this.#insert.run(params).changes === 1;
+        if (added && row.transient !== undefined) {
+          this.#putTransient.run(id, row.transient);
+        }
+        return added;
+      });
     const added = this.#db.inTransaction ? run() : this.#db.transaction(run)();
     this.#counts.pending += added.filter(Boolean).length;
     return added;
@@ -160,6 +182,9 @@ export class Outbox {
              AND (o.lane IS NULL OR o.lane_seq = (
                SELECT MIN(l.lane_seq) FROM outbox AS l
                WHERE l.lane = o.lane AND l.state IN ('pending', 'submitting')))
+             AND (o.lane IS NULL OR o.lane NOT LIKE '${RECORD_LANE_PREFIX}%' OR NOT EXISTS (
+               SELECT 1 FROM outbox AS r
+               WHERE r.lane = o.lane AND r.state = 'rejected' AND r.lane_seq < o.lane_seq))
            ORDER BY o.due_at LIMIT ?)
          RETURNING *`,
       )
@@ -192,12 +217,50 @@ export class Outbox {
     this.#counts[to] += 1;
   }
 
+  /** Commits the row and deletes its transient data in one transaction. */
   markCommitted(id: string, info: CommitInfo): void {
-    this.#transition(id, 'submitting', 'committed', ', tx_id = @txId, block = @block, duplicate = @dup', {
-      txId: info.txId,
-      block: info.block === null ? null : Number(info.block),
-      dup: info.duplicate ? 1 : 0,
-    });
+    this.#db.transaction(() => {
+      this.#transition(id, 'submitting', 'committed', ', tx_id = @txId, block = @block, duplicate = @dup', {
+        txId: info.txId,
+        block: info.block === null ? null : Number(info.block),
+        dup: info.duplicate ? 1 : 0,
+      });
+      this.#dropTransient.run(id);
+    })();
+  }
+
+  /** The transient data of a row (personal data), or undefined (none, or deleted at commit). */
+  transientOf(id: string): string | undefined {
+    return this.#db
+      .prepare<[string], { data: string }>('SELECT data FROM outbox_transient WHERE id = ?')
+      .get(id)?.data;
+  }
+
+  /**
+   * The operator's way out of `rejected` (outside the submitter's state machine): the given rejected
+   * rows, or all rejected rows with `code` when no ids are given, go back to `pending`, due now, with
+   * their attempts and error kept for the record. Returns the ids requeued.
+   */
+  requeueRejected(ids: readonly string[], code?: string): string[] {
+    const now = this.#clock.now();
+    const requeued = this.#db.transaction((): string[] => {
+      const rows =
+        ids.length > 0
+          ? ids.filter((id) => this.get(id)?.state === 'rejected')
+          : this.#db
+              .prepare<unknown[], { id: string }>(
+                `SELECT id FROM outbox WHERE state = 'rejected'${code === undefined ? '' : ' AND error_code = ?'}`,
+              )
+              .all(...(code === undefined ? [] : [code]))
+              .map((r) => r.id);
+      const update = this.#db.prepare(
+        `UPDATE outbox SET state = 'pending', due_at = ?, updated_at = ? WHERE id = ? AND state = 'rejected'`,
+      );
+      return rows.filter((id) => update.run(now, now, id).changes === 1);
+    })();
+    this.#counts.rejected -= requeued.length;
+    this.#counts.pending += requeued.length;
+    return requeued;
   }
 
   /** Back to pending after a transient error, due again at `dueAt` (ms). */

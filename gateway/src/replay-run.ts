@@ -46,7 +46,7 @@ type Counts = Record<OutboxKind, Record<OutboxState, number>>;
 
 function outboxCounts(service: GatewayService): Counts {
   const zero = (): Record<OutboxState, number> => ({ pending: 0, submitting: 0, committed: 0, rejected: 0 });
-  const counts: Counts = { exchange: zero(), 'flow-alert': zero(), batch: zero() };
+  const counts: Counts = { exchange: zero(), 'flow-alert': zero(), batch: zero(), 'personal-data': zero() };
   for (const { kind, state, n } of service.parts.outbox.summary()) {
     counts[kind][state] = n;
   }

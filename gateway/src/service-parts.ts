@@ -127,6 +127,7 @@ function submitFunctions(config: GatewayConfig): Partial<Record<OutboxKind, stri
   return {
     exchange: CHAINCODE_FUNCTIONS.exchange,
     batch: CHAINCODE_FUNCTIONS.batch,
+    'personal-data': CHAINCODE_FUNCTIONS.personalData,
     ...(config.submit.flowAlertFunction === null ? {} : { 'flow-alert': config.submit.flowAlertFunction }),
   };
 }
@@ -146,6 +147,9 @@ function makeSubmitter(
       jitter: config.submit.jitter,
     },
     functions: submitFunctions(config),
+    ...(parts.ledger instanceof FailoverLedger && parts.ledger.mspId !== undefined
+      ? { ownMspId: parts.ledger.mspId }
+      : {}),
   });
 }
 

@@ -1,8 +1,9 @@
 import { CityLedgerError, type ErrorCode } from '@cityledger/core';
 import { type BackoffPolicy, backoffDelay } from './backoff';
+import { TRANSIENT_PERSONAL_DATA } from '@cityledger/core';
 import { interpretResult } from './chaincode-api';
 import type { Clock, Random } from './clock';
-import type { LedgerPort } from './ledger-port';
+import type { LedgerPort, SubmitOptions } from './ledger-port';
 import type { Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
 import type { Outbox, OutboxRow } from './outbox';
@@ -20,6 +21,11 @@ export interface SubmitterOptions {
   readonly backoff: BackoffPolicy;
   /** Chaincode function per outbox kind; kinds without one are kept in the outbox, not submitted. */
   readonly functions: Readonly<Partial<Record<OutboxKind, string>>>;
+  /**
+   * MSP id of the gateway's org: personal data is endorsed by its peers only, so the transient data
+   * goes to no other org. Without it the Fabric gateway picks the endorsers.
+   */
+  readonly ownMspId?: string;
 }
 
 function asLedgerError(err: unknown): CityLedgerError {
@@ -140,7 +146,7 @@ export class Submitter {
     const { ledger, outbox, metrics, logger, clock } = this.#o;
     const fn = this.#o.functions[row.kind] as string;
     try {
-      const committed = await ledger.submit(fn, [row.payload]);
+      const committed = await ledger.submit(fn, [row.payload], this.#options(row));
       const outcome = interpretResult(row.kind, committed.result);
       const tx = { txId: committed.transactionId, block: committed.blockNumber };
       if (outcome.stored) {
@@ -159,6 +165,21 @@ export class Submitter {
     } catch (err) {
       this.#failed(row, asLedgerError(err));
     }
+  }
+
+  /** Personal data rows: the data from beside the row, as transient data, endorsed by the own org. */
+  #options(row: OutboxRow): SubmitOptions | undefined {
+    if (row.kind !== 'personal-data') {
+      return undefined;
+    }
+    const data = this.#o.outbox.transientOf(row.id);
+    if (data === undefined) {
+      throw new CityLedgerError('NOT_FOUND', `personal data of ${row.payload} is no longer held`);
+    }
+    return {
+      transient: { [TRANSIENT_PERSONAL_DATA]: data },
+      ...(this.#o.ownMspId === undefined ? {} : { endorsingOrganizations: [this.#o.ownMspId] }),
+    };
   }
 
   #failed(row: OutboxRow, err: CityLedgerError): void {

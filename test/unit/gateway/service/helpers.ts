@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { Committed } from '@cityledger/client';
 import { CityLedgerError } from '@cityledger/core';
 import type { Clock } from '../../../../gateway/src/clock';
-import type { LedgerPort } from '../../../../gateway/src/ledger-port';
+import type { LedgerPort, SubmitOptions } from '../../../../gateway/src/ledger-port';
 import { createLogger, type Logger } from '../../../../gateway/src/logger';
 
 /** A clock the test moves by hand. */
@@ -65,6 +65,7 @@ export function memoryLogger(level = 'debug'): { logger: Logger; lines: () => Re
 export interface LedgerCall {
   readonly fn: string;
   readonly args: readonly string[];
+  readonly options?: SubmitOptions;
 }
 
 /**
@@ -95,8 +96,8 @@ export class FakeLedger implements LedgerPort {
     };
   }
 
-  submit(fn: string, args: readonly string[]): Promise<Committed> {
-    const call = { fn, args: [...args] };
+  submit(fn: string, args: readonly string[], options?: SubmitOptions): Promise<Committed> {
+    const call = { fn, args: [...args], ...(options === undefined ? {} : { options }) };
     this.calls.push(call);
     try {
       return Promise.resolve(this.respond(call, this.calls.length));
