@@ -1,5 +1,7 @@
 import { CityLedgerError, parseErrorCode } from '@cityledger/core';
 import { type Context, Contract } from 'fabric-contract-api';
+import { batchStateCalls } from './ledger/batched-state';
+import { listenForPeerLimits } from './ledger/peer-limits';
 
 type Around = (ctx: Context, fn: unknown, parameters: unknown) => Promise<unknown>;
 
@@ -23,14 +25,24 @@ export function withCode(error: unknown): CityLedgerError {
 
 /**
  * Base of every CityLedger contract: every error leaving a transaction function starts with a
- * catalogue code, including peer errors and calls to functions that do not exist.
+ * catalogue code, including peer errors and calls to functions that do not exist. State calls are
+ * batched where the peer allows it (ledger/batched-state.ts): the pending writes are sent once the
+ * function has succeeded, and an error doing so is the transaction's error.
  */
 export abstract class CityLedgerContract extends Contract {
+  constructor(name: string) {
+    super(name);
+    // Contracts are built when the chaincode starts, before any peer connects.
+    listenForPeerLimits();
+  }
+
   override async aroundTransaction(ctx: Context, fn: unknown, parameters: unknown): Promise<void> {
     // The runtime passes the transaction function's result back through here, whatever the typing.
     const around = super.aroundTransaction.bind(this) as unknown as Around;
     try {
+      const batching = batchStateCalls(ctx.stub);
       const result = await around(ctx, fn, parameters);
+      await batching?.flush();
       return result as undefined;
     } catch (error) {
       throw withCode(error);

@@ -20,6 +20,7 @@ import { type Context } from 'fabric-contract-api';
 import { type Caller, getCaller, requireRole } from '../caller';
 import { attestationKey } from '../gateways/attestation-keys';
 import { requireCallingGateway } from '../gateways/gateway-store';
+import { prefetchState } from '../ledger/batched-state';
 import { keys } from '../ledger/keys';
 import { emit, getJson, putJson, txTime } from '../ledger/state';
 import { requireApprovedModel } from '../models/model-store';
@@ -185,6 +186,23 @@ async function storeRecord(
 }
 
 /**
+ * The keys a record's checks read, all known from the record itself: one GET_STATE_MULTIPLE where the
+ * peer supports it instead of seven round trips. (The successor policy version is read only when the
+ * cited one is not the head: rare, and reading it always would put it in every read set.)
+ */
+function prefetchChecks(ctx: Context, id: string, record: ExchangeRecord): Promise<void> {
+  return prefetchState(ctx.stub, [
+    keys.gateway(record.gatewayId),
+    keys.record(id),
+    keys.incident(id),
+    keys.modelSet(),
+    keys.model(record.modelId, record.modelVersion),
+    keys.policyHead(record.category),
+    keys.policy(record.category, record.policyVersion),
+  ]);
+}
+
+/**
  * recordExchange: every check of the issue, arguments first, then identity, then state. A record the
  * chain decides differently from the gateway is not stored; a POLICY_MISMATCH incident is.
  */
@@ -193,8 +211,9 @@ export async function recordExchange(ctx: Context, recordJson: string): Promise<
   refuseTransient(ctx);
   const caller = getCaller(ctx);
   requireRole(caller, ['gateway'], 'recordExchange');
-  await authenticate(ctx, caller, record);
   const id = recordId(record);
+  await prefetchChecks(ctx, id, record);
+  await authenticate(ctx, caller, record);
   const previous = await previousOutcome(ctx, id);
   if (previous !== undefined) {
     return previous;
