@@ -2,12 +2,17 @@
 // comparison, and end to end on the real network.
 //
 //   npm run bench -- gateway [--repeats N] [--offline] [--exchanges N]
-//   (GATEWAY_NODE_OPTIONS="--max-semi-space-size=4" runs the gateway process of step 2 with V8 flags)
+//   (the gateway process of step 2 runs with the V8 flags of gateway/node-options, as the gateway's
+//   own command bin/cityledger-gateway.sh does; GATEWAY_NODE_OPTIONS="..." replaces them)
 //
 // 1. softflowd (IPFIX) exports the IoT-23 captures; the datagrams are kept in memory: the stream.
 // 2. The stream, repeated N times, is sent at full speed over loopback UDP to nfcapd (decode + store)
 //    and to the gateway (decode + pair + features + ONNX scoring + records + outbox, no ledger).
-//    Throughput = exported flow records processed per second; ratioVsNfcapd = gateway / nfcapd.
+//    Throughput = exported flow records processed / seconds from the first datagram sent to the
+//    collector's last work on the stream, measured the same way on both sides: for the gateway, its
+//    last change of the decoded / stored counters; for nfcapd, its last CPU tick (/proc/PID/stat,
+//    10 ms resolution). Both read 1 s of quiet as the end. ratioVsNfcapd = gateway / nfcapd. Kernel
+//    drops (receive buffer full) are counted for both from /proc/net/udp.
 // 3. Raw onnxruntime-node inference of the classifier at the gateway's micro-batch size.
 // 4. Unless --offline, a gateway registered on the real network: a burst of exchanges (records/s
 //    committed individually), exchanges paced at 5/s (acceptance to commit), malicious flows paced at
@@ -123,11 +128,17 @@ function freePort(): Promise<number> {
   );
 }
 
-/** nfcapd receiving the stream: flow records it stored, over the time the stream took to send. */
+/** CPU time (user + system) of a process so far, in clock ticks. */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** nfcapd receiving the stream: records it stored, over the time from the first send to its last CPU tick. */
 async function nfcapd(
   stream: readonly Buffer[],
   repeats: number,
-): Promise<{ records: number; seconds: number }> {
+): Promise<{ records: number; seconds: number; kernelDropped: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-nfcapd-'));
   const port = await freePort();
   const child = spawn(
@@ -138,14 +149,25 @@ async function nfcapd(
     },
   );
   await sleep(1_000);
-  const ms = await send(stream, port, repeats);
-  await sleep(1_000);
+  const pid = child.pid!;
+  const start = performance.now();
+  await send(stream, port, repeats);
+  let last = { ticks: cpuTicks(pid), at: performance.now() };
+  while (performance.now() - last.at < 1_000) {
+    await sleep(10);
+    const ticks = cpuTicks(pid);
+    if (ticks !== last.ticks) {
+      last = { ticks, at: performance.now() };
+    }
+  }
+  const ms = last.at - start;
+  const kernelDropped = kernelDrops(port);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
   const stat = execFileSync('nfdump', ['-R', dir, '-I'], { encoding: 'utf8' });
   rmSync(dir, { recursive: true, force: true });
   const records = Number(/^Flows: (\d+)/m.exec(stat)?.[1] ?? 0);
-  return { records, seconds: ms / 1000 };
+  return { records, seconds: ms / 1000, kernelDropped };
 }
 
 function benchConfig(dir: string, overrides: Record<string, unknown> = {}): GatewayConfig {
@@ -240,11 +262,18 @@ async function pipelineChild(): Promise<void> {
   process.send!({ type: 'ready', port });
 }
 
+/** V8 flags of the gateway process: the gateway's own (gateway/node-options) unless overridden. */
+function gatewayNodeOptions(): string[] {
+  const text =
+    process.env.GATEWAY_NODE_OPTIONS ?? readFileSync(path.join(REPO, 'gateway', 'node-options'), 'utf8');
+  return text.split(/\s+/).filter((a) => a !== '');
+}
+
 /** The gateway process receiving the stream: records/s until everything sent is stored or dropped. */
 async function gateway(stream: readonly Buffer[], repeats: number) {
   const child = fork(__filename, ['--pipeline-child'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: (process.env.GATEWAY_NODE_OPTIONS ?? '').split(' ').filter((a) => a !== ''),
+    execArgv: gatewayNodeOptions(),
   });
   const next = (): Promise<{ type: string; port?: number; stats?: PipelineStats; peakMB?: number }> =>
     new Promise((resolve) =>
@@ -555,6 +584,7 @@ async function main(): Promise<void> {
     { name: 'stream datagrams', value: stream.length * repeats, unit: 'datagrams' },
     { name: 'nfcapd flow records stored', value: nf.records, unit: 'records' },
     { name: 'nfcapd throughput', value: Math.round(nfRate), unit: 'records/s' },
+    { name: 'nfcapd datagrams dropped by the kernel', value: nf.kernelDropped, unit: 'datagrams' },
     { name: 'gateway flow records decoded', value: gw.records, unit: 'records' },
     { name: 'gateway biflows stored', value: gw.flows - gw.dropped, unit: 'flows' },
     { name: 'gateway flows dropped (counted)', value: gw.dropped, unit: 'flows' },
@@ -599,6 +629,10 @@ async function main(): Promise<void> {
     ratioVsNfcapd: Math.round((gwRate / nfRate) * 10_000) / 10_000,
     rssMB,
     repeats,
+    method:
+      'records / (first datagram sent → last work on the stream: gateway counters, nfcapd CPU ticks; 1 s quiet = end)',
+    gatewayNodeOptions: gatewayNodeOptions().join(' '),
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   });
 }
 

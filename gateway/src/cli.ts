@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { getHeapStatistics } from 'node:v8';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateKeyFile } from './attestation-signer';
 import { systemClock } from './clock';
@@ -31,7 +32,16 @@ function formatOf(file: string, given: ReplayFormat | undefined): ReplayFormat {
   return /\.(pcap|pcapng|cap)$/i.test(file) ? 'pcap' : 'jsonl';
 }
 
+/** Heap limit above which the process was not started with gateway/node-options (bin/cityledger-gateway.sh). */
+const HEAP_LIMIT_WITH_FLAGS = 512 * 2 ** 20;
+
 async function start(options: { config?: string }): Promise<void> {
+  if (getHeapStatistics().heap_size_limit > HEAP_LIMIT_WITH_FLAGS) {
+    process.stderr.write(
+      'cityledger-gateway: started without the V8 flags of gateway/node-options (use bin/cityledger-gateway.sh); ' +
+        'RSS under a flow flood may exceed 200 MB\n',
+    );
+  }
   const service = await GatewayService.open(config(options));
   const where = await service.start();
   process.stderr.write(

@@ -71,6 +71,11 @@ interface Slot {
 }
 
 const RESTART_BASE_MS = 100;
+/**
+ * A scoring worker's own V8 heap holds one batch of rows and its results at a time: a small young
+ * generation keeps the garbage of a flood from growing its heap (onnxruntime's memory is native).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 const RESTART_MAX_MS = 10_000;
 
 interface Resolved {
@@ -391,7 +396,7 @@ export class ScoringPool {
     slot.state = 'starting';
     let worker: Worker;
     try {
-      worker = startWorker(this.#entry, { init: this.#init });
+      worker = startWorker(this.#entry, { init: this.#init }, { resourceLimits: WORKER_LIMITS });
     } catch (err) {
       slot.state = 'dead';
       return Promise.reject(

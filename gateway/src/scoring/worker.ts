@@ -44,6 +44,11 @@ async function load(init: WorkerInit): Promise<LoadedModel[]> {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // No CPU arena and no memory pattern: with them onnxruntime keeps the peak of every batch size
+      // it has seen, which under a flood (batches of up to maxBatch rows) is tens of MB per session.
+      // Allocating per run costs less than 1 % at these batch sizes (bench/README.md).
+      enableCpuMemArena: false,
+      enableMemPattern: false,
     });
     checkSignature(model.key, session, model.output, init.featureCount);
     loaded.push({ key: model.key, output: model.output, session });
