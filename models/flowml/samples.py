@@ -83,7 +83,9 @@ Real flows for demos and tests, so the product runs without `../shared/data`.
   NF-BoT-IoT-v2 every benign test flow is included (up to half the dataset's rows). Times are integer milliseconds: IoT-23 flows keep their
   Zeek start time, CIC-IDS2017 flows their (timezone-naive) CICFlowMeter timestamp read as UTC, and NF-BoT-IoT-v2
   flows, which carry no timestamp, start at 0. Bytes and flags follow the source mappings of
-  `models/feature-spec.json` (`biflow[].sources`).
+  `models/feature-spec.json` (`biflow[].sources`). Replayed through a gateway, these flows get host context
+  from the other sample flows only (a thin random draw; all NF-BoT-IoT-v2 flows at time 0), so their scores
+  differ from the model cards', which come from the full splits.
 - `{pcap}`: the first {pcap_packets} packets ({pcap_bytes} bytes) of IoT-23 capture 34-1's IRC subset
   (`{pcap_src}`): Mirai C&C traffic between 192.168.1.195 and 185.244.25.235:6667. Replay it through a flow
   exporter, e.g. `softflowd -r {pcap} -n 127.0.0.1:<collector port> -v 9`; ground truth: anything to
