@@ -203,7 +203,7 @@ export async function waitFor(
   }
 }
 
-/** The gateway CLI (`start`) as a child process, compiled from gateway/dist. */
+/** The gateway command (`start`, through bin/cityledger-gateway.sh and gateway/dist) as a child process. */
 export interface GatewayProcess {
   readonly child: ChildProcess;
   /** The HTTP base URL, once the process said where it listens. */
@@ -215,9 +215,10 @@ export async function startGatewayProcess(
   configFile: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<GatewayProcess> {
+  // The launcher execs node with gateway/node-options: the child's pid is the gateway's.
   const child = spawn(
-    process.execPath,
-    [path.join(REPO_ROOT, 'gateway', 'dist', 'cli.js'), 'start', '-c', configFile],
+    path.join(REPO_ROOT, 'gateway', 'bin', 'cityledger-gateway.sh'),
+    ['start', '-c', configFile],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...env },
