@@ -73,14 +73,18 @@ export interface MismatchIncident {
   readonly denyReason?: DenyReason;
 }
 
-/** What `recordExchange` returns: the stored record, or the incident a policy mismatch produced. */
+/**
+ * What `recordExchange` returns: the record's id and what became of it, nothing more (the reply is
+ * part of the transaction every orderer and peer stores). The stored `ExchangeEntry` is read with
+ * `audit:getRecord(id)`, a `MismatchIncident` with `audit:getIncident(id)`.
+ */
 export type ExchangeOutcome =
-  | { readonly accepted: true; readonly duplicate: boolean; readonly entry: ExchangeEntry }
+  | { readonly accepted: true; readonly duplicate: boolean; readonly id: string }
   | {
       readonly accepted: false;
       readonly code: 'POLICY_MISMATCH';
       readonly duplicate: boolean;
-      readonly incident: MismatchIncident;
+      readonly id: string;
     };
 
 /** Public trace left when a record's personal data is purged from its private collection. */

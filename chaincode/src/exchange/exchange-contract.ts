@@ -28,9 +28,10 @@ export class ExchangeContract extends CityLedgerContract {
   }
 
   /**
-   * Stores one attested exchange record (idempotent: the same record returns the stored outcome).
-   * Transient map: optional `personalData`. Returns an ExchangeOutcome; `accepted: false` with code
-   * POLICY_MISMATCH when the chain's decision differs from the gateway's. Caller: the record's gateway.
+   * Stores one attested exchange record (idempotent: the same record is answered as a duplicate). No
+   * transient data. Returns an ExchangeOutcome (`{accepted, duplicate, id}`); `accepted: false` with
+   * code POLICY_MISMATCH when the chain's decision differs from the gateway's. Caller: the record's
+   * gateway.
    */
   @Transaction()
   @Returns('string')

@@ -43,9 +43,12 @@ export function idFromIndexKey(key: string): string {
   return key.slice(key.lastIndexOf('~') + 1);
 }
 
-/** What an index entry holds: enough to count records without reading them. */
+/**
+ * What a time or incident index entry holds: enough to count and filter records without reading
+ * them. The record id is the key's last component (entries written before 2026-11 also carry it as
+ * `id`; nothing reads it).
+ */
 export interface IndexValue {
-  readonly id: string;
   readonly g: string;
   readonly s: DataDepartment;
   readonly c: Department;
@@ -60,14 +63,8 @@ function viewers(record: ExchangeContent): string[] {
   return [VIEWER_ALL, record.sourceDepartment, record.consumerDepartment];
 }
 
-function indexValue(
-  id: string,
-  record: ExchangeContent,
-  decision: Decision,
-  reason?: DenyReason,
-): IndexValue {
+function indexValue(record: ExchangeContent, decision: Decision, reason?: DenyReason): IndexValue {
   return {
-    id,
     g: record.gatewayId,
     s: record.sourceDepartment,
     c: record.consumerDepartment,
@@ -84,7 +81,7 @@ export async function indexRecord(
   record: ExchangeContent,
   reason?: DenyReason,
 ): Promise<void> {
-  const value = indexValue(id, record, record.decision, reason);
+  const value = indexValue(record, record.decision, reason);
   const suffix = `${record.observedAt}~${id}`;
   for (const viewer of viewers(record)) {
     await putJson(ctx, keys.indexPrefix(viewer, DIMENSIONS.time, NO_VALUE) + suffix, value);
@@ -106,7 +103,7 @@ export async function indexIncident(
   chainDecision: Decision,
   reason?: DenyReason,
 ): Promise<void> {
-  const value = indexValue(id, record, chainDecision, reason);
+  const value = indexValue(record, chainDecision, reason);
   for (const viewer of viewers(record)) {
     await putJson(
       ctx,

@@ -22,7 +22,7 @@ import { attestationKey } from '../gateways/attestation-keys';
 import { requireCallingGateway } from '../gateways/gateway-store';
 import { prefetchState } from '../ledger/batched-state';
 import { keys } from '../ledger/keys';
-import { emit, getJson, putJson, txTime } from '../ledger/state';
+import { emit, putJson, txTime } from '../ledger/state';
 import { requireApprovedModel } from '../models/model-store';
 import { policyInForce } from '../policies/policy-store';
 import { indexIncident, indexRecord } from './indexes';
@@ -76,16 +76,15 @@ export function checkWindow(observedAt: string, now: string): void {
   }
 }
 
-/** The stored outcome of an earlier submission of the same record, if any. */
+/** The outcome of an earlier submission of the same record, if any (stored record or incident). */
 async function previousOutcome(ctx: Context, id: string): Promise<ExchangeOutcome | undefined> {
-  const entry = await getJson<ExchangeEntry>(ctx, keys.record(id));
-  if (entry !== undefined) {
-    return { accepted: true, duplicate: true, entry };
+  if ((await ctx.stub.getState(keys.record(id))).length > 0) {
+    return { accepted: true, duplicate: true, id };
   }
-  const incident = await getJson<MismatchIncident>(ctx, keys.incident(id));
-  return incident === undefined
+  const incident = await ctx.stub.getState(keys.incident(id));
+  return incident.length === 0
     ? undefined
-    : { accepted: false, code: 'POLICY_MISMATCH', duplicate: true, incident };
+    : { accepted: false, code: 'POLICY_MISMATCH', duplicate: true, id };
 }
 
 /** Model approval, verdict consistency and the chain's own policy decision. */
@@ -141,7 +140,7 @@ async function storeIncident(
     chainDecision: chain,
     ...(reason === undefined ? {} : { denyReason: reason }),
   });
-  return { accepted: false, code: 'POLICY_MISMATCH', duplicate: false, incident };
+  return { accepted: false, code: 'POLICY_MISMATCH', duplicate: false, id };
 }
 
 function emitRecordEvent(ctx: Context, entry: ExchangeEntry): void {
@@ -182,7 +181,7 @@ async function storeRecord(
   await putJson(ctx, keys.record(id), entry);
   await indexRecord(ctx, id, record, reason);
   emitRecordEvent(ctx, entry);
-  return { accepted: true, duplicate: false, entry };
+  return { accepted: true, duplicate: false, id };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   signBatchAttestation,
   type BatchEntry,
   type ExchangeContent,
+  type ExchangeEntry,
   type ExchangeOutcome,
   type ExchangeRecord,
   type ModelSpec,
@@ -37,6 +38,8 @@ export interface AuditCity {
   content(overrides?: Partial<ExchangeContent>): ExchangeContent;
   sign(content: ExchangeContent): ExchangeRecord;
   submit(record: ExchangeRecord): Promise<ExchangeOutcome>;
+  /** Submits a record that must be accepted; the entry stored for it (read back: the reply has only its id). */
+  record(record: ExchangeRecord): Promise<ExchangeEntry>;
   /** Builds, signs and anchors a batch over `records`, chained to `prevRoot`. */
   anchor(records: readonly ExchangeContent[], prevRoot: string): Promise<BatchEntry>;
 }
@@ -53,6 +56,8 @@ export async function buildAuditCity(pool: ClientPool): Promise<AuditCity> {
     JSON.stringify(testPolicy(category)),
   ]);
   const key = privatePem(attestationKey);
+  const submit = (record: ExchangeRecord): Promise<ExchangeOutcome> =>
+    gateway.submitJson<ExchangeOutcome>('exchange:recordExchange', [JSON.stringify(record)]);
   const origin = { gatewayId: registration.id, department: 'health' as const, category, model };
   const content = (overrides: Partial<ExchangeContent> = {}): ExchangeContent =>
     exchangeContent(origin, overrides);
@@ -68,8 +73,18 @@ export async function buildAuditCity(pool: ClientPool): Promise<AuditCity> {
     policy,
     content,
     sign: (c) => ({ ...c, signature: signAttestation(key, c) }),
-    submit: (record) =>
-      gateway.submitJson<ExchangeOutcome>('exchange:recordExchange', [JSON.stringify(record)]),
+    submit,
+    record: async (record) => {
+      const outcome = await submit(record);
+      if (!outcome.accepted) {
+        throw new Error(`record not accepted: ${JSON.stringify(outcome)}`);
+      }
+      const { erased: _erased, ...entry } = await gateway.evaluateJson<ExchangeEntry & { erased: boolean }>(
+        'audit:getRecord',
+        [outcome.id],
+      );
+      return entry;
+    },
     anchor: async (records, prevRoot = GENESIS_ROOT) => {
       const built = buildBatch(registration.id, prevRoot, records);
       const anchor = { ...built, signature: signBatchAttestation(key, built) };

@@ -47,11 +47,7 @@ describe('cityledger-audit on the real network', () => {
     start = new Date(Date.now() - 1000).toISOString();
     city = await buildAuditCity(pool);
     const submit = async (name: string, c: ExchangeContent): Promise<void> => {
-      const outcome = await city.submit(city.sign(c));
-      if (!outcome.accepted) {
-        throw new Error(`${name} was not accepted: ${JSON.stringify(outcome)}`);
-      }
-      entries[name] = outcome.entry;
+      entries[name] = await city.record(city.sign(c));
     };
     await submit('genuine', city.content({ payloadSha256: sha256Hex(payload), payloadSize: payload.length }));
     await submit('suspicious', city.content({ threatScore: 0.6, verdict: 'suspicious' }));

@@ -53,13 +53,9 @@ describe('auditor portal in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     city = await buildAuditCity(pool);
-    const outcome = await city.submit(
+    entry = await city.record(
       city.sign(city.content({ payloadSha256: sha256Hex(payload), payloadSize: payload.length })),
     );
-    if (!outcome.accepted) {
-      throw new Error('record not accepted');
-    }
-    entry = outcome.entry;
     await city.submit(city.sign(city.content({ threatScore: 0.7, verdict: 'suspicious' })));
     const accounts = path.join(dir, 'accounts.json');
     await setPassword(accounts, 'auditor1', PASSWORD);
@@ -189,7 +185,7 @@ describe('auditor portal in Chromium', () => {
       throw new Error('malicious record not accepted');
     }
     const item = page.locator(
-      `#alerts li[data-type="cityledger.exchange.flagged"]:has(a[href="/records/${outcome.entry.id}"])`,
+      `#alerts li[data-type="cityledger.exchange.flagged"]:has(a[href="/records/${outcome.id}"])`,
     );
     await item.waitFor({ timeout: 60_000 });
     expect(await item.locator('.title').textContent()).toMatch(/Malicious exchange/);

@@ -248,11 +248,11 @@ describe('chaincode: authorization matrix', () => {
     if (!outcome.accepted) {
       throw new Error('setup record was not accepted');
     }
-    await city.putPersonalData(outcome.entry.id, personal);
+    await city.putPersonalData(outcome.id, personal);
     const alert = await city.gateway.submitJson<FlowAlertOutcome>('exchange:recordFlowAlert', [
       JSON.stringify(signFlowAlert(privatePem(city.attestationKey), city.gatewayId, city.model)),
     ]);
-    ctx = { city, personalRecordId: outcome.entry.id, flowAlertId: alert.entry.id };
+    ctx = { city, personalRecordId: outcome.id, flowAlertId: alert.entry.id };
   });
   afterAll(() => {
     pool.closeAll();

@@ -24,7 +24,7 @@ describe('chaincode: private data and erasure', () => {
     if (!outcome.accepted) {
       throw new Error('record not accepted');
     }
-    const id = outcome.entry.id;
+    const id = outcome.id;
     await expect(city.putPersonalData(id, personal)).resolves.toEqual({
       recordId: id,
       collection: 'healthPrivate',

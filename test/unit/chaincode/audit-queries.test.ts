@@ -43,7 +43,7 @@ beforeAll(async () => {
       throw new Error(`record ${i} not accepted`);
     }
     records.push(record);
-    ids.push(o.entry.id);
+    ids.push(o.id);
   }
   // One mismatch incident: the gateway claims energy was allowed.
   await world.record(

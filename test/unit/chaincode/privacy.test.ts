@@ -42,18 +42,18 @@ async function recordWithPersonalData(): Promise<string> {
   if (!o.accepted) {
     throw new Error('not accepted');
   }
-  const stored = await put(o.entry.id, { [TRANSIENT_PERSONAL_DATA]: canonicalJson(personal) });
-  expect(stored.json()).toEqual({ recordId: o.entry.id, collection: 'healthPrivate' });
+  const stored = await put(o.id, { [TRANSIENT_PERSONAL_DATA]: canonicalJson(personal) });
+  expect(stored.json()).toEqual({ recordId: o.id, collection: 'healthPrivate' });
   expect(stored.stub.writes.size).toBe(0);
   expect(stored.event).toBeUndefined();
-  return o.entry.id;
+  return o.id;
 }
 
 async function recordOnly(overrides = {}): Promise<string> {
   const o = (
     await world.record(world.sign({ personalDataSha256: personalDataHash(personal), ...overrides }))
   ).json() as ExchangeOutcome;
-  return o.accepted ? o.entry.id : '';
+  return o.accepted ? o.id : '';
 }
 
 describe('personal data', () => {
@@ -87,7 +87,7 @@ describe('personal data', () => {
     expect(world.net.lastStub?.reads).toBe(0);
     const plain = (await world.record(world.sign())).json() as ExchangeOutcome;
     await expectCode(
-      put(plain.accepted ? plain.entry.id : '', { [TRANSIENT_PERSONAL_DATA]: canonicalJson(personal) }),
+      put(plain.accepted ? plain.id : '', { [TRANSIENT_PERSONAL_DATA]: canonicalJson(personal) }),
       'INVALID_ARGUMENT',
       /announces no personal data/,
     );
@@ -188,7 +188,7 @@ describe('personal data', () => {
   it('refuses to purge records without personal data or unknown records with NOT_FOUND', async () => {
     const plain = world.sign();
     const o = (await world.record(plain)).json() as ExchangeOutcome;
-    const id = o.accepted ? o.entry.id : '';
+    const id = o.accepted ? o.id : '';
     await expectCode(
       world.net.submit(contracts.privacy, 'purgePrivateData', [id, 'x'], { as: who.healthSteward }),
       'NOT_FOUND',

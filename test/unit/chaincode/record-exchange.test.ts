@@ -21,20 +21,23 @@ function outcome(res: { json(): unknown }): ExchangeOutcome {
   return res.json() as ExchangeOutcome;
 }
 
-function stored(o: ExchangeOutcome): ExchangeEntry {
+/** The entry an accepted record was stored as (the reply carries only the id). */
+function stored(res: { json(): unknown }): ExchangeEntry {
+  const o = outcome(res);
   if (!o.accepted) {
     throw new Error(`not accepted: ${o.code}`);
   }
-  return o.entry;
+  return JSON.parse(world.net.ledger.state.get(`record~${o.id}`)?.toString() ?? 'null') as ExchangeEntry;
 }
 
 describe('recordExchange: accepted records', () => {
   it('stores an attested, allowed record under its content id with indexes and no event', async () => {
     const record = world.sign();
     const res = await world.record(record);
-    const entry = stored(outcome(res));
+    const entry = stored(res);
     expect(entry).toEqual({ id: recordId(record), record, recordedAt: T.now, txId: res.txId });
-    expect(outcome(res)).toMatchObject({ accepted: true, duplicate: false });
+    // The reply is the id and the outcome, not the entry: it is part of the stored transaction.
+    expect(outcome(res)).toEqual({ accepted: true, duplicate: false, id: recordId(record) });
     expect(world.net.ledger.state.get(`record~${entry.id}`)?.toString()).toBe(canonicalJson(entry));
     const indexKeys = [...world.net.ledger.state.keys()].filter((k) => k.startsWith('ix~'));
     // Audit's exact indexes, and one time index per department involved.
@@ -55,7 +58,6 @@ describe('recordExchange: accepted records', () => {
       const value = world.net.ledger.state.get(key)?.toString();
       if (key.includes('~t~_~')) {
         expect(JSON.parse(value ?? '')).toEqual({
-          id: entry.id,
           g: 'health-gw-1',
           s: 'health',
           c: 'transport',
@@ -70,13 +72,13 @@ describe('recordExchange: accepted records', () => {
     expect(res.event).toBeUndefined();
   });
 
-  it('is idempotent: the same record, even re-signed, returns the stored entry', async () => {
+  it('is idempotent: the same record, even re-signed, is answered as a duplicate', async () => {
     const record = world.sign();
-    const first = stored(outcome(await world.record(record)));
+    const first = stored(await world.record(record));
     const resigned = { ...record, signature: signAttestation(world.keys.privateKeyPem, record) };
     expect(resigned.signature).not.toBe(record.signature);
     const again = await world.record(resigned);
-    expect(outcome(again)).toEqual({ accepted: true, duplicate: true, entry: first });
+    expect(outcome(again)).toEqual({ accepted: true, duplicate: true, id: first.id });
     expect(again.stub.writes.size).toBe(0);
     expect(again.event).toBeUndefined();
   });
@@ -85,7 +87,7 @@ describe('recordExchange: accepted records', () => {
     const res = await world.record(world.sign({ threatScore: 0.7, verdict: 'suspicious' }));
     expect(res.event?.name).toBe(EVENTS.exchangeFlagged);
     expect(decodeEvent(res.event!.name, res.event!.payload)).toMatchObject({
-      recordId: stored(outcome(res)).id,
+      recordId: stored(res).id,
       verdict: 'suspicious',
       decision: 'allow',
       threatScore: 0.7,
@@ -103,7 +105,7 @@ describe('recordExchange: accepted records', () => {
 
   it('stores an agreed denial with its reason and emits exchange.denied', async () => {
     const res = await world.record(world.sign({ purpose: 'marketing', decision: 'deny' }));
-    expect(stored(outcome(res)).denyReason).toBe('purpose-not-allowed');
+    expect(stored(res).denyReason).toBe('purpose-not-allowed');
     expect(res.event?.name).toBe(EVENTS.exchangeDenied);
     expect(decodeEvent(res.event!.name, res.event!.payload)).toMatchObject({
       denyReason: 'purpose-not-allowed',
@@ -116,8 +118,10 @@ describe('recordExchange: policy mismatch', () => {
     const record = world.sign({ consumerDepartment: 'energy', decision: 'allow' });
     const res = await world.record(record);
     const o = outcome(res);
-    expect(o).toMatchObject({ accepted: false, code: 'POLICY_MISMATCH', duplicate: false });
-    const incident = (o as { incident: MismatchIncident }).incident;
+    expect(o).toEqual({ accepted: false, code: 'POLICY_MISMATCH', duplicate: false, id: recordId(record) });
+    const incident = JSON.parse(
+      world.net.ledger.state.get(`incident~${recordId(record)}`)?.toString() ?? 'null',
+    ) as MismatchIncident;
     expect(incident).toEqual({
       id: recordId(record),
       record,
@@ -141,11 +145,12 @@ describe('recordExchange: policy mismatch', () => {
   });
 
   it('flags a gateway that denied what the policy allows', async () => {
-    const o = outcome(await world.record(world.sign({ decision: 'deny' })));
-    expect(o).toMatchObject({
-      accepted: false,
-      incident: { gatewayDecision: 'deny', chainDecision: 'allow' },
-    });
+    const record = world.sign({ decision: 'deny' });
+    const o = outcome(await world.record(record));
+    expect(o).toMatchObject({ accepted: false, code: 'POLICY_MISMATCH' });
+    expect(
+      JSON.parse(world.net.ledger.state.get(`incident~${recordId(record)}`)?.toString() ?? 'null'),
+    ).toMatchObject({ gatewayDecision: 'deny', chainDecision: 'allow' });
   });
 });
 
@@ -253,7 +258,7 @@ describe('recordExchange: rejections', () => {
     );
     expect(outcome(grace).accepted).toBe(true);
     const denied = await world.record(world.sign({ policyVersion: 2, decision: 'deny' }));
-    expect(stored(outcome(denied)).denyReason).toBe('no-grant');
+    expect(stored(denied).denyReason).toBe('no-grant');
   });
 
   it('rejects a category without policy with NOT_FOUND', async () => {
