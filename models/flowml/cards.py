@@ -65,7 +65,9 @@ COMMON_LIMITS = [
     "model treats it rests on IoT-23's context alone.",
     "The gateway computes context in arrival order with a bounded tracker; when flows arrive out of end-time "
     "order, or a busy gateway evicts a source, its context differs from the training definition "
-    "(spec `context.gatewayDeviation`).",
+    "(spec `context.gatewayDeviation`). Measured with the gateway's tracker on IoT-23: feeding the flows in "
+    "Zeek log (start-time) order instead of end order changes the context of 1,497 of 2,754 test flows and "
+    "moves test F1 from 0.970 to 0.966 at the same FPR (0.0009).",
     "Source mappings are approximations where a format lacks a field: CIC-IDS2017 bytes add estimated headers "
     "and its SYN/ACK/FIN direction is derived from two-way counts; Zeek flags come from the conn history "
     "letters (no PSH/URG); NF-v2 durations are unwrapped from a 32-bit artefact.",

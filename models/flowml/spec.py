@@ -301,11 +301,13 @@ CONTEXT = {
         "a per-class capped sample (all of a small attack class, 0.3% of BENIGN), so in-sample context would "
         "encode the class sampling rate (the label), not host behaviour",
     },
-    "gatewayDeviation": "the gateway sees flows in arrival order. A flow arriving after a flow of the same source "
-    "with a later endMs is scored without that later flow (as the definition requires) but also without "
-    "flows that arrive after it yet end earlier (training order would include them). The gateway also "
-    "forgets the least recently seen source when it tracks more sources than its configured limit; such a "
-    "source restarts with an empty context.",
+    "gatewayDeviation": "the gateway takes a flow's context from the last maxFlowsPerSource flows of its source "
+    "in arrival order, keeping those that end within the flow's window. When flows arrive in end order (the "
+    "collector emits them roughly so) this is the definition above. Otherwise a flow misses the flows of its "
+    "source that arrive after it but end before it (training order would count them). The gateway also "
+    "forgets a source whose newest flow ended more than 5 windows before the flow being processed, and the "
+    "least recently seen source when it tracks more sources than its configured limit; such a source "
+    "restarts with an empty context.",
 }
 
 

@@ -26,9 +26,10 @@ export const CONTEXT_MAX_FLOWS_PER_SOURCE = 256;
 export interface FlowContextOptions {
   /**
    * Most originator addresses tracked at once (default 4096). Beyond it the least recently seen source is
-   * forgotten and restarts with an empty context. Memory is bounded by
-   * maxSources x CONTEXT_MAX_FLOWS_PER_SOURCE entries (about 100 bytes each plus the address strings):
-   * roughly 100 MB at the default, far less in practice since entries older than the window are dropped.
+   * forgotten and restarts with an empty context; so is a source whose newest flow ended five windows
+   * before the flow being processed. Memory is bounded by maxSources x CONTEXT_MAX_FLOWS_PER_SOURCE
+   * entries (about 100 bytes each, plus two count maps per source): roughly 100 MB at the default if 4096
+   * sources were each active with 256 flows, far less in practice.
    */
   readonly maxSources?: number;
 }
@@ -73,7 +74,7 @@ export function isolatedContext(flow: BiFlow): FlowContext {
   };
 }
 
-/** Counts over the entries whose end lies in [end - window, end] (the newest entry is the flow itself). */
+/** Counts over the entries whose end lies in [end - window, end] (out-of-order path; at most 256 entries). */
 function summarise(entries: readonly Entry[], self: Entry): FlowContext {
   const lo = self.endMs - CONTEXT_WINDOW_MS;
   const dsts = new Set<string>();
@@ -96,15 +97,130 @@ function summarise(entries: readonly Entry[], self: Entry): FlowContext {
   return { flows, dstAddrs: dsts.size, dstPorts: ports.size, unanswered, reset, sameDst };
 }
 
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n === 0) {
+    counts.delete(key);
+  } else {
+    counts.set(key, n);
+  }
+}
+
 /**
- * Per-source sliding window over the flows a gateway receives, in arrival order. `observe(flow)` adds the
- * flow and returns its context. Arrival order is the training order (end time, then position) when the
- * collector emits flows in end order; see the spec's `context.gatewayDeviation` for what differs otherwise.
+ * One source's last CONTEXT_MAX_FLOWS_PER_SOURCE flows in arrival order (a ring), which is what the spec's
+ * context is taken from. While the ring is sorted by end time (flows arrived in end order), running counts
+ * over its suffix inside the newest flow's window give the context in O(1) amortised; otherwise the
+ * context is a scan of the ring, and the counts are rebuilt once it is sorted again.
+ */
+class SourceWindow {
+  readonly #ring: (Entry | undefined)[] = [];
+  #head = 0;
+  #size = 0;
+  /** Adjacent pairs in the ring whose end time decreases. */
+  #inversions = 0;
+  /** Ring position of the first counted entry; counts cover positions lo..size-1 when #valid. */
+  #lo = 0;
+  #valid = false;
+  readonly #dsts = new Map<string, number>();
+  readonly #ports = new Map<string, number>();
+  #unanswered = 0;
+  #reset = 0;
+
+  get newestEndMs(): number {
+    return this.#size === 0 ? Number.NEGATIVE_INFINITY : this.#at(this.#size - 1).endMs;
+  }
+
+  /** Adds the flow and returns its context. */
+  observe(e: Entry): FlowContext {
+    this.#push(e);
+    if (this.#inversions > 0) {
+      this.#valid = false;
+      return summarise(this.#entries(), e);
+    }
+    if (this.#valid) {
+      this.#count(e, 1);
+    } else {
+      this.#rebuild();
+    }
+    const lo = e.endMs - CONTEXT_WINDOW_MS;
+    while (this.#lo < this.#size && this.#at(this.#lo).endMs < lo) {
+      this.#count(this.#at(this.#lo), -1);
+      this.#lo++;
+    }
+    return {
+      flows: this.#size - this.#lo,
+      dstAddrs: this.#dsts.size,
+      dstPorts: this.#ports.size,
+      unanswered: this.#unanswered,
+      reset: this.#reset,
+      sameDst: this.#dsts.get(e.dstAddr) ?? 0,
+    };
+  }
+
+  #at(i: number): Entry {
+    const e = this.#ring[(this.#head + i) % CONTEXT_MAX_FLOWS_PER_SOURCE];
+    if (e === undefined) {
+      throw new RangeError(`SourceWindow: no entry at ${i}`);
+    }
+    return e;
+  }
+
+  #entries(): Entry[] {
+    return Array.from({ length: this.#size }, (_, i) => this.#at(i));
+  }
+
+  #push(e: Entry): void {
+    if (this.#size === CONTEXT_MAX_FLOWS_PER_SOURCE) {
+      const front = this.#at(0);
+      if (this.#at(1).endMs < front.endMs) this.#inversions--;
+      if (this.#lo > 0) {
+        this.#lo--;
+      } else if (this.#valid) {
+        this.#count(front, -1);
+      }
+      this.#head = (this.#head + 1) % CONTEXT_MAX_FLOWS_PER_SOURCE;
+      this.#size--;
+    }
+    if (this.#size > 0 && e.endMs < this.#at(this.#size - 1).endMs) this.#inversions++;
+    this.#ring[(this.#head + this.#size) % CONTEXT_MAX_FLOWS_PER_SOURCE] = e;
+    this.#size++;
+  }
+
+  /** Counts over the whole (sorted) ring; the caller then drops the part outside the newest window. */
+  #rebuild(): void {
+    this.#dsts.clear();
+    this.#ports.clear();
+    this.#unanswered = 0;
+    this.#reset = 0;
+    this.#lo = 0;
+    for (let i = 0; i < this.#size; i++) {
+      this.#count(this.#at(i), 1);
+    }
+    this.#valid = true;
+  }
+
+  #count(e: Entry, by: number): void {
+    bump(this.#dsts, e.dstAddr, by);
+    bump(this.#ports, e.portKey, by);
+    if (e.unanswered) this.#unanswered += by;
+    if (e.reset) this.#reset += by;
+  }
+}
+
+/** Sources idle for this many windows (by the flows' end times) are forgotten. */
+const IDLE_WINDOWS = 5;
+
+/**
+ * Per-source context over the flows a gateway receives, in arrival order. `observe(flow)` adds the flow
+ * and returns its context: among the source's last CONTEXT_MAX_FLOWS_PER_SOURCE flows received (this one
+ * included), those that end within its window. When flows arrive in end order this is the spec's
+ * definition exactly, at O(1) amortised cost per flow; otherwise a flow misses the flows that arrive after
+ * it but end before it (spec `context.gatewayDeviation`), and costs a scan of at most 256 entries.
  */
 export class FlowContextTracker {
   readonly #maxSources: number;
   /** Insertion order = least recently seen first (a source is re-inserted on every flow). */
-  readonly #sources = new Map<string, Entry[]>();
+  readonly #sources = new Map<string, SourceWindow>();
 
   constructor(options: FlowContextOptions = {}) {
     const maxSources = options.maxSources ?? 4096;
@@ -122,25 +238,31 @@ export class FlowContextTracker {
   observe(flow: BiFlow): FlowContext {
     const key = flow.srcAddr;
     const entry = entryOf(flow);
-    const entries = this.#sources.get(key) ?? [];
+    const window = this.#sources.get(key) ?? new SourceWindow();
     this.#sources.delete(key);
-    entries.push(entry);
-    if (entries.length > CONTEXT_MAX_FLOWS_PER_SOURCE) {
-      entries.shift();
-    }
-    // Entries that ended a window before the newest flow of the source can no longer count for an in-order
-    // flow; dropping them keeps memory proportional to the recent rate.
-    const newest = entries.reduce((max, e) => Math.max(max, e.endMs), entry.endMs);
-    let stale = 0;
-    while (stale < entries.length - 1 && (entries[stale]?.endMs ?? newest) < newest - CONTEXT_WINDOW_MS) {
-      stale++;
-    }
-    entries.splice(0, stale);
-    this.#sources.set(key, entries);
+    this.#sources.set(key, window);
+    this.#forget(entry.endMs);
+    return window.observe(entry);
+  }
+
+  /** Drops the least recently seen sources beyond maxSources, and up to two that have gone idle. */
+  #forget(nowMs: number): void {
     while (this.#sources.size > this.#maxSources) {
-      const oldest = this.#sources.keys().next().value as string;
+      this.#dropOldest();
+    }
+    for (let i = 0; i < 2 && this.#sources.size > 1; i++) {
+      const oldest = this.#sources.values().next().value;
+      if (oldest === undefined || oldest.newestEndMs >= nowMs - IDLE_WINDOWS * CONTEXT_WINDOW_MS) {
+        return;
+      }
+      this.#dropOldest();
+    }
+  }
+
+  #dropOldest(): void {
+    const oldest = this.#sources.keys().next().value;
+    if (oldest !== undefined) {
       this.#sources.delete(oldest);
     }
-    return summarise(entries, entry);
   }
 }

@@ -10,7 +10,7 @@ import { FEATURE_NAMES } from './extract';
  * (models/feature-spec.json). Registered on chain with every model; a model whose registry entry
  * names another spec hash is refused.
  */
-export const FEATURE_SPEC_SHA256 = 'cc6d03a27a5ead3c2850cb0aff58c5616e3d7d65ac35f440979b2cc7173d44b6';
+export const FEATURE_SPEC_SHA256 = '6997ba09c2dc4be21cb45b9715e5d22be95765851b28a39fef3dcf1e0e015a54';
 
 /** models/feature-spec.json of this repository (resolved from gateway/src or gateway/dist). */
 export const DEFAULT_FEATURE_SPEC_PATH = path.resolve(

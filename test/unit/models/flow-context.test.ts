@@ -82,6 +82,45 @@ describe('FlowContextTracker', () => {
     expect(() => new FlowContextTracker({ maxSources: 0 })).toThrow(RangeError);
   });
 
+  it('equals a brute-force reading of the definition on shuffled streams (last 256 arrivals, in window)', () => {
+    let seed = 12345;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const flows: BiFlow[] = [];
+    let clock = 0;
+    for (let i = 0; i < 3000; i++) {
+      clock += Math.floor(rand() * 400);
+      // mostly in end order; one flow in five arrives up to 50 s late
+      const late = rand() < 0.2 ? Math.floor(rand() * 50_000) : 0;
+      flows.push(
+        flow(clock - late, {
+          srcAddr: `10.0.0.${Math.floor(rand() * 3)}`,
+          dstAddr: `10.9.0.${Math.floor(rand() * 4)}`,
+          dstPort: rand() < 0.5 ? 80 : 6667,
+          revPackets: rand() < 0.5 ? 0 : 1,
+          revTcpFlags: rand() < 0.1 ? 0x04 : 0,
+        }),
+      );
+    }
+    const t = new FlowContextTracker();
+    const seen = new Map<string, BiFlow[]>();
+    for (const f of flows) {
+      const mine = [...(seen.get(f.srcAddr) ?? []), f].slice(-CONTEXT_MAX_FLOWS_PER_SOURCE);
+      seen.set(f.srcAddr, mine);
+      const c = mine.filter((x) => x.endMs >= f.endMs - CONTEXT_WINDOW_MS && x.endMs <= f.endMs);
+      expect(t.observe(f)).toEqual({
+        flows: c.length,
+        dstAddrs: new Set(c.map((x) => x.dstAddr)).size,
+        dstPorts: new Set(c.map((x) => x.dstPort)).size,
+        unanswered: c.filter((x) => x.revPackets === 0).length,
+        reset: c.filter((x) => (x.revTcpFlags & 0x04) !== 0).length,
+        sameDst: c.filter((x) => x.dstAddr === f.dstAddr).length,
+      });
+    }
+  });
+
   it('gives a stream in end order the same features as the tracker fed in that order', () => {
     const flows = [flow(3_000), flow(1_000, { dstAddr: 'x' }), flow(2_000), flow(2_000, { revPackets: 2 })];
     const stream = extractFeatureStream(flows);
