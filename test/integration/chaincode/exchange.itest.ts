@@ -15,14 +15,10 @@ describe('chaincode: recordExchange', () => {
     pool.closeAll();
   });
 
-  it('stores an attested record and returns the stored one on resubmission', async () => {
+  it('stores an attested record and answers a resubmission as a duplicate', async () => {
     const record = city.sign();
     const first = await city.submit(record);
-    expect(first).toMatchObject({
-      accepted: true,
-      duplicate: false,
-      entry: { id: recordId(record), record },
-    });
+    expect(first).toEqual({ accepted: true, duplicate: false, id: recordId(record) });
     const resigned = { ...record, signature: signAttestation(privatePem(city.attestationKey), record) };
     const again = await city.submit(resigned);
     expect(again).toEqual({ ...first, duplicate: true });
@@ -30,6 +26,7 @@ describe('chaincode: recordExchange', () => {
     await waitUntilVisible(() => auditor.evaluate('audit:getRecord', [recordId(record)]));
     await expect(auditor.evaluateJson('audit:getRecord', [recordId(record)])).resolves.toMatchObject({
       id: recordId(record),
+      record,
       erased: false,
     });
   });
@@ -65,15 +62,18 @@ describe('chaincode: recordExchange', () => {
   it('answers a policy mismatch with an incident, not a record', async () => {
     const record = city.sign({ consumerDepartment: 'energy', decision: 'allow' });
     const outcome = await city.submit(record);
-    expect(outcome).toMatchObject({
+    expect(outcome).toEqual({
       accepted: false,
       code: 'POLICY_MISMATCH',
-      incident: { chainDecision: 'deny' },
+      duplicate: false,
+      id: recordId(record),
     });
     const auditor = pool.as('audit', 'auditor');
+    await waitUntilVisible(() => auditor.evaluate('audit:getIncident', [recordId(record)]));
     await expectCode(auditor.evaluate('audit:getRecord', [recordId(record)]), 'NOT_FOUND');
     await expect(auditor.evaluateJson('audit:getIncident', [recordId(record)])).resolves.toMatchObject({
       gatewayDecision: 'allow',
+      chainDecision: 'deny',
     });
   });
 
