@@ -13,9 +13,10 @@ import {
   verifyFlowAlertAttestation,
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
-import { getCaller, requireRole } from '../caller';
+import { type Caller, getCaller, requireRole } from '../caller';
 import { attestationKey } from '../gateways/attestation-keys';
 import { requireCallingGateway } from '../gateways/gateway-store';
+import { prefetchState } from '../ledger/batched-state';
 import { keys } from '../ledger/keys';
 import { emit, getJson, putJson, txTime } from '../ledger/state';
 import { getModelSet, requireApprovedModelIn } from '../models/model-store';
@@ -23,9 +24,7 @@ import { indexFlowAlert } from './flow-alert-indexes';
 import { checkWindow } from './record-exchange';
 
 /** Caller binding, signature with the registered key, and the zone the alert names. */
-async function authenticate(ctx: Context, alert: FlowAlert): Promise<GatewayEntry> {
-  const caller = getCaller(ctx);
-  requireRole(caller, ['gateway'], 'recordFlowAlert');
+async function authenticate(ctx: Context, caller: Caller, alert: FlowAlert): Promise<GatewayEntry> {
   const gateway = await requireCallingGateway(ctx, caller, alert.gatewayId);
   if (!verifyFlowAlertAttestation(attestationKey(gateway), alert)) {
     throw new CityLedgerError(
@@ -99,8 +98,20 @@ function emitAlert(ctx: Context, entry: FlowAlertEntry): void {
  */
 export async function recordFlowAlert(ctx: Context, alertJson: string): Promise<FlowAlertOutcome> {
   const alert = parseFlowAlert(parseJsonArgument(alertJson, 'alert', LIMITS.maxRecordBytes * 2));
-  const gateway = await authenticate(ctx, alert);
+  const caller = getCaller(ctx);
+  requireRole(caller, ['gateway'], 'recordFlowAlert');
   const id = flowAlertId(alert);
+  // Every key the checks read follows from the alert: one GET_STATE_MULTIPLE where the peer allows.
+  await prefetchState(ctx.stub, [
+    keys.gateway(alert.gatewayId),
+    keys.flowAlert(id),
+    keys.modelSet(),
+    keys.model(alert.modelId, alert.modelVersion),
+    ...(alert.anomalyModelId === undefined || alert.anomalyModelVersion === undefined
+      ? []
+      : [keys.model(alert.anomalyModelId, alert.anomalyModelVersion)]),
+  ]);
+  const gateway = await authenticate(ctx, caller, alert);
   const existing = await getJson<FlowAlertEntry>(ctx, keys.flowAlert(id));
   if (existing !== undefined) {
     return { duplicate: true, entry: existing };
