@@ -11,7 +11,7 @@ import {
 import { type Context } from 'fabric-contract-api';
 import { type Caller } from '../caller';
 import { FLOW_DIMENSIONS, type FlowIndexValue } from '../exchange/flow-alert-indexes';
-import { DIMENSIONS, type IndexValue, NO_VALUE, VIEWER_ALL } from '../exchange/indexes';
+import { DIMENSIONS, type IndexValue, involves, NO_VALUE, VIEWER_ALL } from '../exchange/indexes';
 import { keys } from '../ledger/keys';
 import { readPage } from '../ledger/range';
 import { timeRange } from './record-query';
@@ -111,17 +111,22 @@ export async function complianceSummary(
   const scope = scopeFor(caller, query);
   const [phase, peerBookmark] = parseBookmark(query.bookmark ?? '');
   const viewer = scope === 'all' ? VIEWER_ALL : scope;
+  // Records have only the `all` time index: a department keeps the entries it is source or consumer of.
   const prefix =
     phase === 'f'
       ? keys.flowIndexPrefix(viewer, FLOW_DIMENSIONS.time, NO_VALUE)
-      : keys.indexPrefix(viewer, phase === 'r' ? DIMENSIONS.time : DIMENSIONS.incidents, NO_VALUE);
+      : phase === 'r'
+        ? keys.indexPrefix(VIEWER_ALL, DIMENSIONS.time, NO_VALUE)
+        : keys.indexPrefix(viewer, DIMENSIONS.incidents, NO_VALUE);
   const [start, end] = timeRange(prefix, query.from, query.to);
   const page = await readPage(ctx, start, end, LIMITS.maxSummaryScan, peerBookmark);
   const values = page.entries.map((e) => JSON.parse(e.value.toString('utf8')) as unknown);
   const base = { ...emptySummary(query, scope), bookmark: nextBookmark(phase, page.bookmark) };
   switch (phase) {
-    case 'r':
-      return countRecords(values as IndexValue[], base);
+    case 'r': {
+      const records = values as IndexValue[];
+      return countRecords(scope === 'all' ? records : records.filter(involves(scope)), base);
+    }
     case 'x':
       return { ...base, mismatches: values.length };
     case 'f':

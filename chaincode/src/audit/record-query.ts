@@ -9,7 +9,15 @@ import {
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { type Caller } from '../caller';
-import { DIMENSIONS, idFromIndexKey, type IndexValue, NO_VALUE, VIEWER_ALL } from '../exchange/indexes';
+import {
+  DIMENSIONS,
+  FLAGGED_ONLY,
+  idFromIndexKey,
+  type IndexValue,
+  involves,
+  NO_VALUE,
+  VIEWER_ALL,
+} from '../exchange/indexes';
 import { keys, RANGE_END } from '../ledger/keys';
 import { readPage } from '../ledger/range';
 import { getJson } from '../ledger/state';
@@ -20,23 +28,33 @@ export interface IndexScan {
   readonly keep?: (value: IndexValue) => boolean;
 }
 
-/** A department's category, gateway or verdict query: its own time index, filtered. */
+const ALL_TIME = keys.indexPrefix(VIEWER_ALL, DIMENSIONS.time, NO_VALUE);
+
+/** The records of the `all` time index a department may see (source or consumer), matching `match`. */
+function departmentTimeScan(department: string, match?: (v: IndexValue) => boolean): IndexScan {
+  const visible = involves(department);
+  return { prefix: ALL_TIME, keep: match === undefined ? visible : (v) => visible(v) && match(v) };
+}
+
+/** A department's category, gateway or verdict query: the `all` time index, filtered. */
 function departmentScan(department: string, query: RecordQuery): IndexScan {
   const value = query.value ?? '';
-  const own = keys.indexPrefix(department, DIMENSIONS.time, NO_VALUE);
   switch (query.by) {
     case 'category':
       return categoryOwner(value) === department
         ? { prefix: keys.indexPrefix(VIEWER_ALL, DIMENSIONS.category, value) }
-        : { prefix: own, keep: (v) => v.k === value };
+        : departmentTimeScan(department, (v) => v.k === value);
     case 'gateway':
-      return { prefix: own, keep: (v) => v.g === value };
+      return departmentTimeScan(department, (v) => v.g === value);
     default:
-      return { prefix: own, keep: (v) => v.v === value };
+      return departmentTimeScan(department, (v) => v.v === value);
   }
 }
 
-/** What a caller reads for a query: audit reads the exact `all` indexes, a department its own view. */
+/**
+ * What a caller reads for a query: audit reads the exact `all` indexes; a department reads the `all`
+ * time index keeping what it may see (records), or its own incident index.
+ */
 export function indexScanFor(caller: Caller, query: RecordQuery): IndexScan {
   const own = caller.department === 'audit' ? VIEWER_ALL : caller.department;
   switch (query.by) {
@@ -45,16 +63,19 @@ export function indexScanFor(caller: Caller, query: RecordQuery): IndexScan {
       if (caller.department !== 'audit' && department !== caller.department) {
         throw new CityLedgerError('UNAUTHORIZED', `${caller.department} may only list its own records`);
       }
-      return { prefix: keys.indexPrefix(department, DIMENSIONS.time, NO_VALUE) };
+      return departmentTimeScan(department);
     }
     case 'time':
-      return { prefix: keys.indexPrefix(own, DIMENSIONS.time, NO_VALUE) };
+      return own === VIEWER_ALL ? { prefix: ALL_TIME } : departmentTimeScan(own);
     case 'incidents':
       return { prefix: keys.indexPrefix(own, DIMENSIONS.incidents, NO_VALUE) };
     default:
-      return own === VIEWER_ALL
-        ? { prefix: keys.indexPrefix(VIEWER_ALL, DIMENSIONS[query.by], query.value ?? '') }
-        : departmentScan(own, query);
+      if (own !== VIEWER_ALL) {
+        return departmentScan(own, query);
+      }
+      return query.by === 'verdict' && query.value === FLAGGED_ONLY.unindexed
+        ? { prefix: ALL_TIME, keep: (v) => v.v === FLAGGED_ONLY.unindexed }
+        : { prefix: keys.indexPrefix(VIEWER_ALL, DIMENSIONS[query.by], query.value ?? '') };
   }
 }
 
@@ -65,8 +86,8 @@ export function timeRange(prefix: string, from?: string, to?: string): [string, 
 
 /**
  * One page of records (or incidents for `by: incidents`) the caller may see: at most `pageSize` index
- * entries are read; a department's filtered query keeps the matching ones, so a page may hold fewer
- * items (even none) while `bookmark` is not empty.
+ * entries are read; a filtered query keeps the matching ones, so a page may hold fewer items (even
+ * none) while `bookmark` is not empty.
  */
 export async function queryRecords(
   ctx: Context,

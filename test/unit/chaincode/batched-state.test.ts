@@ -72,6 +72,9 @@ class FakePeer {
     },
     write: (message: ShimMessage) => {
       const type = message.getType();
+      if (type === TYPE.REGISTER) {
+        return;
+      }
       this.received.push(type);
       const answer = this.#answer(type, message.getPayload_asU8());
       setImmediate(() => {
@@ -89,7 +92,9 @@ class FakePeer {
   /** Opens a connection the way a peer does: REGISTERED, then READY with `limits` (undefined: none). */
   connect(limits: PeerBatchLimits | undefined): void {
     this.handler = new ChaincodeMessageHandler(this.stream, {});
-    this.handler.chat(new shimProtos.ChaincodeMessage!());
+    const register = new shimProtos.ChaincodeMessage!();
+    register.setType!(TYPE.REGISTER);
+    this.handler.chat(register);
     this.#send(TYPE.REGISTERED!, new Uint8Array());
     this.#send(READY, limits === undefined ? new Uint8Array() : encodePeerLimits(limits));
     this.received.length = 0;

@@ -40,16 +40,10 @@ describe('recordExchange: accepted records', () => {
     expect(outcome(res)).toEqual({ accepted: true, duplicate: false, id: recordId(record) });
     expect(world.net.ledger.state.get(`record~${entry.id}`)?.toString()).toBe(canonicalJson(entry));
     const indexKeys = [...world.net.ledger.state.keys()].filter((k) => k.startsWith('ix~'));
-    // Audit's exact indexes, and one time index per department involved.
+    // Audit's exact indexes only (departments read the time index filtered by source and consumer);
+    // no verdict entry for a benign record.
     expect(indexKeys.sort()).toEqual(
-      [
-        'ix~all~t~_~',
-        'ix~all~c~health/patient-flow~',
-        'ix~all~g~health-gw-1~',
-        'ix~all~v~benign~',
-        'ix~health~t~_~',
-        'ix~transport~t~_~',
-      ]
+      ['ix~all~t~_~', 'ix~all~c~health/patient-flow~', 'ix~all~g~health-gw-1~']
         .map((p) => `${p}${T.observed}~${entry.id}`)
         .sort(),
     );
@@ -83,8 +77,14 @@ describe('recordExchange: accepted records', () => {
     expect(again.event).toBeUndefined();
   });
 
-  it('emits exchange.flagged for suspicious and malicious verdicts', async () => {
+  it('emits exchange.flagged for suspicious and malicious verdicts, which have a verdict index', async () => {
     const res = await world.record(world.sign({ threatScore: 0.7, verdict: 'suspicious' }));
+    const flagged = stored(res);
+    expect(
+      world.net.ledger.state
+        .get(`ix~all~v~suspicious~${flagged.record.observedAt}~${flagged.id}`)
+        ?.toString(),
+    ).toBe('1');
     expect(res.event?.name).toBe(EVENTS.exchangeFlagged);
     expect(decodeEvent(res.event!.name, res.event!.payload)).toMatchObject({
       recordId: stored(res).id,
