@@ -49,6 +49,18 @@ export function networkStatus(): string {
 }
 
 /**
+ * The channel height on every healthy orderer, from `network status` (osnadmin channel list);
+ * a stopped or unhealthy orderer is absent.
+ */
+export function ordererHeights(): Map<string, number> {
+  const heights = new Map<string, number>();
+  for (const m of networkStatus().matchAll(/^(orderer\d+)\s+\d+\s+healthy\s.*\s(\d+)$/gm)) {
+    heights.set(m[1]!, Number(m[2]));
+  }
+  return heights;
+}
+
+/**
  * Retries an idempotent ledger call on the catalogue's transient codes, as the gateway's
  * submitter does in production (SmartBFT occasionally answers UNAVAILABLE under load while
  * orderers reconcile a request they already hold). Permanent errors are thrown at once.
