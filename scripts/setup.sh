@@ -22,8 +22,9 @@ done
 step() { printf '\n==> %s\n' "$*"; }
 
 # Debian tools: a C toolchain (Fabric CA's SQLite driver needs cgo; better-sqlite3 compiles
-# its addon), patch (our Fabric patches, network/fabric-build/patches), shellcheck (lint), softflowd (a real NetFlow/IPFIX exporter), nfdump and tshark
-# (independent flow decoders used as test oracles), chromium (browser tests).
+# its addon), patch (network/fabric-build/patches), shellcheck (lint), softflowd (a real
+# NetFlow/IPFIX exporter), nfdump and tshark (independent flow decoders used as test oracles),
+# chromium (browser tests).
 debian_packages=(gcc g++ make libc6-dev patch shellcheck softflowd nfdump tshark chromium)
 missing=()
 for pkg in "${debian_packages[@]}"; do
