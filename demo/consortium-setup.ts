@@ -3,6 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import path from 'node:path';
 import type { LedgerClient } from '@cityledger/client';
 import {
+  canonicalJson,
   CityLedgerError,
   type AccessPolicy,
   type GatewayEntry,
@@ -43,7 +44,8 @@ export async function ensurePolicy(
   const current = await getOrUndefined(() =>
     steward.evaluateJson<PolicyEntry>('policies:getPolicy', [policy.category, '']),
   );
-  if (current !== undefined && JSON.stringify(current.grants) === JSON.stringify(policy.grants)) {
+  // Canonical forms: the ledger stores grants with sorted keys, the caller may write them in any order.
+  if (current !== undefined && canonicalJson(current.grants) === canonicalJson(policy.grants)) {
     return current.version;
   }
   const next: AccessPolicy = { ...policy, version: (current?.version ?? 0) + 1 };

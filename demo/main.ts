@@ -12,9 +12,18 @@ import { capture, run, start, stop, waitFor } from './processes';
  */
 
 const REPO = path.resolve(__dirname, '..', '..');
-const GATEWAY_CLI = path.join(REPO, 'gateway', 'dist', 'cli.js');
+/** The gateway's own command: Node with its V8 flags (gateway/node-options), then its CLI. */
+const GATEWAY_COMMAND = path.join(REPO, 'gateway', 'bin', 'cityledger-gateway.sh');
 const AUDIT_CLI = path.join(REPO, 'auditor', 'dist', 'cli.js');
-const SAMPLE_PCAP = path.join(REPO, 'models', 'samples', 'iot23-34-1-irc-excerpt.pcap');
+const SAMPLES = path.join(REPO, 'models', 'samples');
+/** Real captures (models/samples/README.md): Mirai C&C traffic, then a benign device's held-out traffic. */
+const SAMPLE_PCAPS = [
+  {
+    file: path.join(SAMPLES, 'iot23-34-1-irc-tail.pcap'),
+    what: 'a Raspberry Pi running Mirai, talking to its IRC C&C',
+  },
+  { file: path.join(SAMPLES, 'iot23-4-1-hue-tail.pcap'), what: 'a Philips Hue bridge (benign)' },
+];
 const HTTP_PORT = 18480;
 const CATEGORY = 'transport/traffic-counts';
 
@@ -81,7 +90,10 @@ async function setUpConsortium(demoDir: string): Promise<string> {
 
 function replayTraffic(configPath: string): void {
   banner('2/4 gateway: score real IoT traffic (IoT-23 pcap → softflowd → NetFlow v9 → ONNX)');
-  run('node', [GATEWAY_CLI, 'replay', SAMPLE_PCAP, '-c', configPath, '--drain', '120'], REPO);
+  for (const pcap of SAMPLE_PCAPS) {
+    console.log(`\n  ${path.basename(pcap.file)}: ${pcap.what}`);
+    run('bash', [GATEWAY_COMMAND, 'replay', pcap.file, '-c', configPath, '--drain', '120'], REPO);
+  }
 }
 
 interface ExchangeAnswer {
@@ -102,7 +114,7 @@ async function postExchange(body: Record<string, unknown>): Promise<ExchangeAnsw
 
 async function carryExchanges(configPath: string): Promise<string[]> {
   banner('3/4 gateway: data exchanges decided at the edge and attested');
-  const gateway = start('node', [GATEWAY_CLI, 'start', '-c', configPath], REPO);
+  const gateway = start('bash', [GATEWAY_COMMAND, 'start', '-c', configPath], REPO);
   try {
     await waitFor(
       'the gateway to be ready',
