@@ -33,12 +33,14 @@ export function withoutSignature<T extends object>(value: T): Omit<T, 'signature
   return copy as Omit<T, 'signature'>;
 }
 
+/** The exact bytes a gateway signs, given the canonical JSON of the content without its signature. */
+function signedBytes(kind: AttestationKind, canonicalContent: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${ATTESTATION_CONTEXT[kind]}\n`, 'utf8'), canonicalContent]);
+}
+
 /** The exact bytes a gateway signs for a record, a batch or a flow alert. */
 export function attestationMessage(kind: AttestationKind, content: object): Buffer {
-  return Buffer.concat([
-    Buffer.from(`${ATTESTATION_CONTEXT[kind]}\n`, 'utf8'),
-    canonicalBytes(withoutSignature(content)),
-  ]);
+  return signedBytes(kind, canonicalBytes(withoutSignature(content)));
 }
 
 function requireP256(key: KeyObject, what: string): KeyObject {
@@ -94,12 +96,34 @@ export function verifyContent(
   publicKey: AttestationKey,
   content: { readonly signature: string },
 ): boolean {
+  return verifyCanonicalContent(
+    kind,
+    publicKey,
+    canonicalBytes(withoutSignature(content)),
+    content.signature,
+  );
+}
+
+/**
+ * As `verifyContent`, for a caller that already holds the canonical JSON of the content without its
+ * signature (e.g. the bytes a record id hashes), so the content is not encoded twice.
+ */
+export function verifyCanonicalContent(
+  kind: AttestationKind,
+  publicKey: AttestationKey,
+  canonicalContent: Uint8Array,
+  signature: string,
+): boolean {
   const key = typeof publicKey === 'string' ? parseP256PublicKey(publicKey) : publicKey;
-  if (!SIGNATURE.test(content.signature)) {
+  if (!SIGNATURE.test(signature)) {
     return false;
   }
-  const signature = Buffer.from(content.signature, 'base64');
-  return verify('sha256', attestationMessage(kind, content), { key, dsaEncoding: 'ieee-p1363' }, signature);
+  return verify(
+    'sha256',
+    signedBytes(kind, canonicalContent),
+    { key, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(signature, 'base64'),
+  );
 }
 
 /** A gateway's signature over a record (its `signature` field, if any, is ignored). */

@@ -57,6 +57,7 @@ export {
   parsePersonalData,
   personalDataHash,
   recordContent,
+  recordContentBytes,
   recordId,
 } from './record';
 export type {
@@ -77,6 +78,7 @@ export {
   signBatchAttestation,
   signFlowAlertAttestation,
   verifyAttestation,
+  verifyCanonicalContent,
   verifyBatchAttestation,
   verifyFlowAlertAttestation,
 } from './attestation';

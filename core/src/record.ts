@@ -170,9 +170,14 @@ export function recordContent(record: ExchangeContent | ExchangeRecord): Exchang
   return withoutSignature(record as ExchangeRecord);
 }
 
+/** Canonical JSON (RFC 8785) of the record without its signature: what the id hashes and the gateway signs. */
+export function recordContentBytes(record: ExchangeContent | ExchangeRecord): Buffer {
+  return canonicalBytes(recordContent(record));
+}
+
 /** Record id: sha256 (hex) of the canonical content without the signature. Re-signing keeps the id. */
 export function recordId(record: ExchangeContent | ExchangeRecord): string {
-  return sha256Hex(canonicalBytes(recordContent(record)));
+  return sha256Hex(recordContentBytes(record));
 }
 
 export function parsePersonalData(value: unknown, path = 'personalData'): PersonalData {

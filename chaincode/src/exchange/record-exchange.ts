@@ -12,9 +12,10 @@ import {
   type MismatchIncident,
   parseExchangeRecord,
   parseJsonArgument,
-  recordId,
+  recordContentBytes,
+  sha256Hex,
   verdictFor,
-  verifyAttestation,
+  verifyCanonicalContent,
 } from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { type Caller, getCaller, requireRole } from '../caller';
@@ -42,10 +43,18 @@ function refuseTransient(ctx: Context): void {
   }
 }
 
-/** Caller, gateway binding and signature; personal data only from a gateway of the data owner. */
-async function authenticate(ctx: Context, caller: Caller, record: ExchangeRecord): Promise<GatewayEntry> {
+/**
+ * Caller, gateway binding and signature; personal data only from a gateway of the data owner.
+ * `content` is the record's canonical content (no signature), already encoded for its id.
+ */
+async function authenticate(
+  ctx: Context,
+  caller: Caller,
+  record: ExchangeRecord,
+  content: Uint8Array,
+): Promise<GatewayEntry> {
   const gateway = await requireCallingGateway(ctx, caller, record.gatewayId);
-  if (!verifyAttestation(attestationKey(gateway), record)) {
+  if (!verifyCanonicalContent('record', attestationKey(gateway), content, record.signature)) {
     throw new CityLedgerError(
       'BAD_SIGNATURE',
       `record signature does not verify with gateway ${gateway.id}'s key`,
@@ -210,9 +219,11 @@ export async function recordExchange(ctx: Context, recordJson: string): Promise<
   refuseTransient(ctx);
   const caller = getCaller(ctx);
   requireRole(caller, ['gateway'], 'recordExchange');
-  const id = recordId(record);
+  // One encoding of the content serves the id (its hash) and the signature check (what was signed).
+  const content = recordContentBytes(record);
+  const id = sha256Hex(content);
   await prefetchChecks(ctx, id, record);
-  await authenticate(ctx, caller, record);
+  await authenticate(ctx, caller, record, content);
   const previous = await previousOutcome(ctx, id);
   if (previous !== undefined) {
     return previous;

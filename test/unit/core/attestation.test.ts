@@ -3,10 +3,14 @@ import {
   attestationMessage,
   canonicalBytes,
   recordContent,
+  recordContentBytes,
+  recordId,
+  sha256Hex,
   signAttestation,
   signBatchAttestation,
   verifyAttestation,
   verifyBatchAttestation,
+  verifyCanonicalContent,
   buildBatch,
 } from '@cityledger/core';
 import { exchangeContent, p256Keys, signedRecord } from './fixtures';
@@ -33,6 +37,19 @@ describe('attestation', () => {
 
   it('verifies a genuine record', () => {
     expect(verifyAttestation(keys.publicKeyPem, signedRecord(keys))).toBe(true);
+  });
+
+  it('verifies from the canonical content bytes the record id hashes, as verifyAttestation does', () => {
+    const record = signedRecord(keys);
+    const content = recordContentBytes(record);
+    expect(content.equals(canonicalBytes(recordContent(record)))).toBe(true);
+    expect(sha256Hex(content)).toBe(recordId(record));
+    expect(verifyCanonicalContent('record', keys.publicKeyPem, content, record.signature)).toBe(true);
+    expect(verifyCanonicalContent('record', otherKeys.publicKeyPem, content, record.signature)).toBe(false);
+    expect(verifyCanonicalContent('batch', keys.publicKeyPem, content, record.signature)).toBe(false);
+    const altered = recordContentBytes({ ...record, decision: 'deny' });
+    expect(verifyCanonicalContent('record', keys.publicKeyPem, altered, record.signature)).toBe(false);
+    expect(verifyCanonicalContent('record', keys.publicKeyPem, content, 'AAAA')).toBe(false);
   });
 
   it('rejects a record signed by another key', () => {
