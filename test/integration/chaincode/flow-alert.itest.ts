@@ -129,7 +129,11 @@ describe('chaincode: recordFlowAlert', () => {
     ]);
     expect(byVerdict.items.map((e) => e.id)).toContain(entry.id);
     await expect(auditor.evaluateJson('audit:getFlowAlert', [entry.id])).resolves.toEqual(entry);
-    const own = await city.steward.evaluateJson<Page<FlowAlertEntry>>('audit:queryFlowAlerts', [query]);
+    // The steward's gateway may route the query to a peer that has not committed the block yet.
+    const own = await eventually(
+      () => city.steward.evaluateJson<Page<FlowAlertEntry>>('audit:queryFlowAlerts', [query]),
+      (p) => p.items.some((e) => e.id === entry.id),
+    );
     expect(own.items.map((e) => e.id)).toContain(entry.id);
     const other = pool.as('transport', 'steward');
     const theirs = await other.evaluateJson<Page<FlowAlertEntry>>('audit:queryFlowAlerts', [query]);
