@@ -1,7 +1,7 @@
 // The gateway service on the real network: exchanges from HTTP become attested records on chain
 // (allowed and denied), benign flows become Merkle batches anchored on chain whose inclusion proofs
 // verify against the chain's roots, and suspicious/malicious flow records wait in the outbox.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   type BatchEntry,
@@ -22,7 +22,8 @@ import {
   exchangeBody,
   payloadHash,
   postExchange,
-  setUpGateway,
+  startTestGateway,
+  stopTestGateway,
   type TestGatewaySetup,
   waitFor,
 } from './support';
@@ -33,16 +34,11 @@ let service: GatewayService;
 let base: string;
 
 beforeAll(async () => {
-  setup = await setUpGateway(pool);
-  service = await GatewayService.open(setup.config, {}, { http: true, collector: false });
-  base = (await service.start()).http!;
-  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 60_000);
+  ({ setup, service, base } = await startTestGateway(pool));
 }, 180_000);
 
 afterAll(async () => {
-  await service.stop();
-  pool.closeAll();
-  rmSync(setup.dir, { recursive: true, force: true });
+  await stopTestGateway(pool, { setup, service, base });
 });
 
 function sampleFlows(n: number) {

@@ -1,13 +1,13 @@
 // Stop the department's peer for 30 s under load, then restart it: the HTTP API keeps accepting into
 // the outbox, the submitter retries with backoff, and once the peer is back everything drains.
-import { rmSync } from 'node:fs';
 import { GatewayService } from '../../../gateway/src/service';
 import { ClientPool, networkCommand } from '../support/network';
 import {
   chainRecords,
   exchangeBody,
   postExchange,
-  setUpGateway,
+  startTestGateway,
+  stopTestGateway,
   type TestGatewaySetup,
   waitFor,
 } from './support';
@@ -20,19 +20,14 @@ let base: string;
 let peerStopped = false;
 
 beforeAll(async () => {
-  setup = await setUpGateway(pool);
-  service = await GatewayService.open(setup.config, {}, { http: true, collector: false });
-  base = (await service.start()).http!;
-  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 60_000);
+  ({ setup, service, base } = await startTestGateway(pool));
 }, 180_000);
 
 afterAll(async () => {
   if (peerStopped) {
     networkCommand('start-node', PEER);
   }
-  await service.stop();
-  pool.closeAll();
-  rmSync(setup.dir, { recursive: true, force: true });
+  await stopTestGateway(pool, { setup, service, base });
 });
 
 it('accepts during a 30 s peer outage and drains everything afterwards', async () => {

@@ -2,10 +2,9 @@
 // only a salted hash), then sends the data as transient data to the transport department's private
 // collection, endorsed by transport's peer only, and deletes it from its outbox once committed.
 import { type ExchangeEntry, personalDataHash, type PersonalData } from '@cityledger/core';
-import { rmSync } from 'node:fs';
 import { GatewayService } from '../../../gateway/src/service';
 import { ClientPool, connectAs, retryTransient, waitUntilVisible } from '../support/network';
-import { exchangeBody, setUpGateway, type TestGatewaySetup, waitFor } from './support';
+import { exchangeBody, startTestGateway, stopTestGateway, type TestGatewaySetup, waitFor } from './support';
 
 const SUBJECT = 'itest-data-subject-5f3a';
 const pool = new ClientPool();
@@ -14,16 +13,11 @@ let service: GatewayService;
 let base: string;
 
 beforeAll(async () => {
-  setup = await setUpGateway(pool);
-  service = await GatewayService.open(setup.config, {}, { http: true, collector: false });
-  base = (await service.start()).http!;
-  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 60_000);
+  ({ setup, service, base } = await startTestGateway(pool));
 }, 180_000);
 
 afterAll(async () => {
-  await service.stop();
-  pool.closeAll();
-  rmSync(setup.dir, { recursive: true, force: true });
+  await stopTestGateway(pool, { setup, service, base });
 });
 
 it('puts personal data in the owner’s collection only, never in public state, and forgets it at the edge', async () => {

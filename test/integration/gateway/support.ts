@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultDataDir, type LedgerClient } from '@cityledger/client';
@@ -12,6 +12,7 @@ import {
   sha256Hex,
 } from '@cityledger/core';
 import { loadConfig, type GatewayConfig } from '../../../gateway/src/config';
+import { GatewayService } from '../../../gateway/src/service';
 import { registerTestGateway, uniqueId } from '../support/gateway-identity';
 import { type ClientPool, REPO_ROOT } from '../support/network';
 
@@ -134,6 +135,28 @@ export async function setUpGateway(
     steward,
     modelId: specs.find((m) => m.kind === 'classifier')!.id,
   };
+}
+
+/** A test gateway's service running in this process (HTTP API, no collector), ready. */
+export interface RunningTestGateway {
+  readonly setup: TestGatewaySetup;
+  readonly service: GatewayService;
+  readonly base: string;
+}
+
+export async function startTestGateway(pool: ClientPool): Promise<RunningTestGateway> {
+  const setup = await setUpGateway(pool);
+  const service = await GatewayService.open(setup.config, {}, { http: true, collector: false });
+  const base = (await service.start()).http!;
+  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 60_000);
+  return { setup, service, base };
+}
+
+/** Stops the service, closes the pool's clients and removes the gateway's files. */
+export async function stopTestGateway(pool: ClientPool, running: RunningTestGateway): Promise<void> {
+  await running.service.stop();
+  pool.closeAll();
+  rmSync(running.setup.dir, { recursive: true, force: true });
 }
 
 /** The body of exchange number `i`: its payload hash identifies it on chain. */
