@@ -58,12 +58,23 @@ const NOT_A_MEMBER =
  */
 const ENDORSEMENTS_DIFFER = /ProposalResponsePayloads do not match|responses? (?:do not|don't) match/i;
 
+/**
+ * The peer's gateway could not plan an endorsement with the peers it knows to be up (FAILED_PRECONDITION
+ * from Fabric's gateway service), e.g. while a department's peer is down or gossip has not yet seen it
+ * come back: the same call succeeds once enough peers are reachable again, so it is an outage.
+ */
+const NO_ENDORSERS_NOW =
+  /no combination of peers can be derived which satisfy the endorsement policy|no peers available to evaluate/i;
+
 function codeFor(status: number, texts: readonly string[]): ErrorCode {
   if (texts.some((t) => NOT_A_MEMBER.test(t))) {
     return 'UNAUTHORIZED';
   }
   if (texts.some((t) => ENDORSEMENTS_DIFFER.test(t))) {
     return 'MVCC_CONFLICT';
+  }
+  if (status === (GrpcStatus.FAILED_PRECONDITION as number) && texts.some((t) => NO_ENDORSERS_NOW.test(t))) {
+    return 'UNAVAILABLE';
   }
   switch (status as GrpcStatus) {
     case GrpcStatus.UNAVAILABLE:

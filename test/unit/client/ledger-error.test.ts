@@ -68,6 +68,23 @@ describe('toCityLedgerError', () => {
     expect(unknownOrg.transient).toBe(false);
   });
 
+  it('treats an endorsement plan that the reachable peers cannot satisfy as a transient outage', () => {
+    const noPlan = toCityLedgerError(
+      gatewayError(
+        status.FAILED_PRECONDITION,
+        'no combination of peers can be derived which satisfy the endorsement policy: no peer combination can satisfy the endorsement policy',
+      ),
+      'tx7',
+    );
+    expect(noPlan.code).toBe('UNAVAILABLE');
+    expect(noPlan.transient).toBe(true);
+    const otherPrecondition = toCityLedgerError(
+      gatewayError(status.FAILED_PRECONDITION, 'chaincode definition for cityledger not found'),
+    );
+    expect(otherPrecondition.code).toBe('INTERNAL');
+    expect(otherPrecondition.transient).toBe(false);
+  });
+
   it('treats endorsers that disagree (different ledger heights) as a transient conflict', () => {
     const differ = toCityLedgerError(
       gatewayError(status.ABORTED, 'failed to collect enough transaction endorsements', [
