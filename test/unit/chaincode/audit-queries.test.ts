@@ -6,14 +6,13 @@ import {
   type ExchangeOutcome,
   type ExchangeRecord,
   type MismatchIncident,
-  mergeComplianceSummaries,
   type Page,
   type RecordQuery,
   sha256Hex,
 } from '@cityledger/core';
 import { expectCode } from './expect-code';
 import { type FakeIdentity } from './fake-context';
-import { contracts, setupWorld, T, who, type World } from './world';
+import { complianceSummaryOf, contracts, setupWorld, T, who, type World } from './world';
 
 const N = 420;
 const BASE = '2026-03-01T08:00:00.000Z';
@@ -252,22 +251,8 @@ describe('getRecord and verifyRecord', () => {
 });
 
 describe('complianceSummary', () => {
-  async function summary(as: FakeIdentity, query: object): Promise<ComplianceSummary> {
-    let merged: ComplianceSummary | undefined;
-    let bookmark = '';
-    do {
-      const res = await world.net.evaluate(
-        contracts.audit,
-        'complianceSummary',
-        [canonicalJson({ ...query, ...(bookmark === '' ? {} : { bookmark }) })],
-        { as },
-      );
-      const pageSummary = res.json() as ComplianceSummary;
-      merged = merged === undefined ? pageSummary : mergeComplianceSummaries(merged, pageSummary);
-      bookmark = pageSummary.bookmark;
-    } while (bookmark !== '');
-    return merged;
-  }
+  const summary = (as: FakeIdentity, query: object): Promise<ComplianceSummary> =>
+    complianceSummaryOf(world.net, as, query);
 
   const period = { from: BASE, to: '2026-03-02T00:00:00.000Z' };
 

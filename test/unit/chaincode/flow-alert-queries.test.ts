@@ -7,7 +7,6 @@ import {
   type FlowAlertEntry,
   type FlowAlertOutcome,
   type FlowAlertQuery,
-  mergeComplianceSummaries,
   type Page,
   sha256Hex,
   signFlowAlertAttestation,
@@ -15,7 +14,7 @@ import {
 import { flowAlertContent, gatewayRegistration, type KeyPair, p256Keys } from '../core/fixtures';
 import { expectCode } from './expect-code';
 import { fabricId, type FakeIdentity } from './fake-context';
-import { contracts, setupWorld, who, type World } from './world';
+import { complianceSummaryOf, contracts, setupWorld, who, type World } from './world';
 
 /**
  * 300 alerts from the health gateway (zone hospital-north) and 30 from a transport gateway (zone
@@ -200,22 +199,8 @@ describe('getFlowAlert', () => {
 });
 
 describe('complianceSummary: flow alerts', () => {
-  async function summary(as: FakeIdentity, query: object): Promise<ComplianceSummary> {
-    let merged: ComplianceSummary | undefined;
-    let bookmark = '';
-    do {
-      const res = await world.net.evaluate(
-        contracts.audit,
-        'complianceSummary',
-        [canonicalJson({ ...query, ...(bookmark === '' ? {} : { bookmark }) })],
-        { as },
-      );
-      const p = res.json() as ComplianceSummary;
-      merged = merged === undefined ? p : mergeComplianceSummaries(merged, p);
-      bookmark = p.bookmark;
-    } while (bookmark !== '');
-    return merged;
-  }
+  const summary = (as: FakeIdentity, query: object): Promise<ComplianceSummary> =>
+    complianceSummaryOf(world.net, as, query);
 
   const period = { from: BASE, to: '2026-03-02T00:00:00.000Z' };
   const malicious = (n: number, offset: number): number =>

@@ -2,8 +2,10 @@ import './quiet-logs';
 import {
   type AccessPolicy,
   canonicalJson,
+  type ComplianceSummary,
   type ExchangeContent,
   type ExchangeRecord,
+  mergeComplianceSummaries,
   type ModelSpec,
   signAttestation,
 } from '@cityledger/core';
@@ -24,7 +26,7 @@ import {
   modelSpec,
   p256Keys,
 } from '../core/fixtures';
-import { fabricId, FakeNetwork, identity, outsider } from './fake-context';
+import { fabricId, type FakeIdentity, FakeNetwork, identity, outsider } from './fake-context';
 
 /** A small city: contracts, the identities network/ enrolls, and a registered gateway, model and policy. */
 
@@ -94,6 +96,28 @@ export async function putPolicy(
   at = T.policyWritten,
 ): Promise<void> {
   await net.submit(contracts.policies, 'putPolicy', [canonicalJson(policy)], { as: who.healthSteward, at });
+}
+
+/** audit:complianceSummary of a period as `as` sees it, every page merged (following bookmarks). */
+export async function complianceSummaryOf(
+  net: FakeNetwork,
+  as: FakeIdentity,
+  query: object,
+): Promise<ComplianceSummary> {
+  let merged: ComplianceSummary | undefined;
+  let bookmark = '';
+  do {
+    const res = await net.evaluate(
+      contracts.audit,
+      'complianceSummary',
+      [canonicalJson({ ...query, ...(bookmark === '' ? {} : { bookmark }) })],
+      { as },
+    );
+    const page = res.json() as ComplianceSummary;
+    merged = merged === undefined ? page : mergeComplianceSummaries(merged, page);
+    bookmark = page.bookmark;
+  } while (bookmark !== '');
+  return merged;
 }
 
 export async function setupWorld(): Promise<World> {
