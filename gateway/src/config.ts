@@ -47,6 +47,7 @@ export interface GatewayConfig {
     readonly backoffMultiplier: number;
     readonly jitter: number;
     readonly flowAlertFunction: string | null;
+    readonly personalDataLagMs: number;
   };
   readonly models: { readonly manifestPath: string; readonly anomaly: boolean };
   readonly exchanges: { readonly threatWindowMs: number };
@@ -145,6 +146,12 @@ export const CONFIG_SCHEMA: Schema = {
       'exchange:recordFlowAlert',
       FUNCTION,
     ).nullable(),
+    personalDataLagMs: int(
+      "How long after its record committed a personal-data row retries the endorsing peers' NOT_FOUND for that record (a peer behind by a block), ms; then it is rejected.",
+      120_000,
+      0,
+      DAY_MS,
+    ),
   },
   models: {
     manifestPath: filePath(

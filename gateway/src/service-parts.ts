@@ -147,6 +147,7 @@ function makeSubmitter(
       jitter: config.submit.jitter,
     },
     functions: submitFunctions(config),
+    personalDataLagMs: config.submit.personalDataLagMs,
     ...(parts.ledger instanceof FailoverLedger && parts.ledger.mspId !== undefined
       ? { ownMspId: parts.ledger.mspId }
       : {}),

@@ -8,6 +8,7 @@ import type { Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
 import type { Outbox, OutboxRow } from './outbox';
 import { OUTBOX_KINDS, type OutboxKind } from './outbox-state';
+import { recordLagWindowEnd } from './record-lag';
 
 export interface SubmitterOptions {
   readonly outbox: Outbox;
@@ -26,6 +27,11 @@ export interface SubmitterOptions {
    * goes to no other org. Without it the Fabric gateway picks the endorsers.
    */
   readonly ownMspId?: string;
+  /**
+   * How long after its record committed a personal-data row retries NOT_FOUND (an endorsing peer that
+   * has not committed the record's block yet), ms; then the row is rejected. Default 0: no waiting.
+   */
+  readonly personalDataLagMs?: number;
 }
 
 function asLedgerError(err: unknown): CityLedgerError {
@@ -145,8 +151,17 @@ export class Submitter {
   async #submit(row: OutboxRow): Promise<void> {
     const { ledger, outbox, metrics, logger, clock } = this.#o;
     const fn = this.#o.functions[row.kind] as string;
+    let options: SubmitOptions | undefined;
     try {
-      const committed = await ledger.submit(fn, [row.payload], this.#options(row));
+      options = this.#options(row);
+    } catch (err) {
+      const local = asLedgerError(err);
+      metrics.errors.inc({ stage: 'submit', code: local.code });
+      this.#reject(row, local);
+      return;
+    }
+    try {
+      const committed = await ledger.submit(fn, [row.payload], options);
       const outcome = interpretResult(row.kind, committed.result);
       const tx = { txId: committed.transactionId, block: committed.blockNumber };
       if (outcome.stored) {
@@ -183,7 +198,7 @@ export class Submitter {
   }
 
   #failed(row: OutboxRow, err: CityLedgerError): void {
-    const { outbox, metrics, logger, clock } = this.#o;
+    const { outbox, metrics, clock } = this.#o;
     metrics.errors.inc({ stage: 'submit', code: err.code });
     if (ALREADY_STORED.has(err.code)) {
       outbox.markCommitted(row.id, { txId: null, block: null, duplicate: true });
@@ -191,15 +206,40 @@ export class Submitter {
       return;
     }
     if (err.transient) {
-      const delay = backoffDelay(this.#o.backoff, row.attempts, this.#o.random);
-      outbox.markRetry(row.id, err.code, err.detail, clock.now() + delay);
-      metrics.submitRetries.inc({ code: err.code });
-      logger.debug(
-        { recordId: row.id, code: err.code, attempt: row.attempts, delayMs: delay },
-        'submit failed, will retry',
-      );
+      this.#retry(row, err, Number.POSITIVE_INFINITY);
       return;
     }
+    if (err.code === 'NOT_FOUND') {
+      const windowEnd = recordLagWindowEnd(outbox, row, this.#o.personalDataLagMs ?? 0);
+      if (windowEnd !== undefined && clock.now() < windowEnd) {
+        this.#retry(row, err, windowEnd);
+        return;
+      }
+      if (windowEnd !== undefined) {
+        const seconds = (this.#o.personalDataLagMs ?? 0) / 1000;
+        const detail = `record ${row.payload} committed, but the endorsing peers still answer NOT_FOUND ${seconds} s later (${err.detail}); requeue the row once they have caught up`;
+        this.#reject(row, new CityLedgerError('NOT_FOUND', detail, { cause: err }));
+        return;
+      }
+    }
+    this.#reject(row, err);
+  }
+
+  /** Back to pending with backoff, due no later than `latest` (the end of a lag window). */
+  #retry(row: OutboxRow, err: CityLedgerError, latest: number): void {
+    const { outbox, metrics, logger, clock } = this.#o;
+    const delay = backoffDelay(this.#o.backoff, row.attempts, this.#o.random);
+    const dueAt = Math.min(clock.now() + delay, latest);
+    outbox.markRetry(row.id, err.code, err.detail, dueAt);
+    metrics.submitRetries.inc({ code: err.code });
+    logger.debug(
+      { recordId: row.id, code: err.code, attempt: row.attempts, delayMs: dueAt - clock.now() },
+      'submit failed, will retry',
+    );
+  }
+
+  #reject(row: OutboxRow, err: CityLedgerError): void {
+    const { outbox, metrics, logger } = this.#o;
     outbox.markRejected(row.id, err.code, err.detail);
     metrics.recordsRejected.inc({ kind: row.kind, code: err.code });
     logger.error(

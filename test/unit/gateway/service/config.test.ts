@@ -45,6 +45,7 @@ describe('loadConfig', () => {
     expect(config.fabric.identity).toBe('gateway');
     expect(config.fabric.peers).toEqual([]);
     expect(config.submit.flowAlertFunction).toBe('exchange:recordFlowAlert');
+    expect(config.submit.personalDataLagMs).toBe(120_000);
     expect(config.models).toEqual({ manifestPath: DEFAULT_MODEL_MANIFEST_PATH, anomaly: true });
     expect(config.attestationKeyPath).toBe(path.join(tmp.dir, 'keys/attestation.pem'));
     expect(config.dataDir).toBe(path.join(tmp.dir, 'data'));
@@ -79,6 +80,11 @@ describe('loadConfig', () => {
     ['a string for a number', { submit: { jitter: '0.5' } }, 'submit.jitter must be a number from 0 to 1'],
     ['a string for a boolean', { models: { anomaly: 'yes' } }, 'models.anomaly must be true or false'],
     ['a section that is not an object', { http: 8080 }, 'http must be an object'],
+    [
+      'a negative lag window',
+      { submit: { personalDataLagMs: -1 } },
+      'submit.personalDataLagMs must be an integer from 0 to 86400000',
+    ],
   ])('rejects %s', (_what, patch, message) => {
     const err = failure(() => loadConfig({}, file({ ...minimal(), ...patch })));
     expect(err.message).toContain(message);
@@ -111,6 +117,7 @@ describe('loadConfig', () => {
         CITYLEDGER_GW_FABRIC__PEERS: 'peer0.transport, peer1.transport',
         CITYLEDGER_GW_SUBMIT__FLOW_ALERT_FUNCTION: 'recordFlowAlert',
         CITYLEDGER_GW_MODELS__ANOMALY: 'false',
+        CITYLEDGER_GW_SUBMIT__PERSONAL_DATA_LAG_MS: '0',
         CITYLEDGER_GW_GATEWAY_ID: 'transport-gw-2',
       },
       file({ ...minimal(), http: { port: 8000 } }),
@@ -119,6 +126,7 @@ describe('loadConfig', () => {
     expect(config.fabric.peers).toEqual(['peer0.transport', 'peer1.transport']);
     expect(config.submit.flowAlertFunction).toBe('recordFlowAlert');
     expect(config.models.anomaly).toBe(false);
+    expect(config.submit.personalDataLagMs).toBe(0);
     expect(config.gatewayId).toBe('transport-gw-2');
   });
 

@@ -60,7 +60,7 @@ describe('personal data of exchanges', () => {
   let intake: ExchangeIntake;
   let ledger: FakeLedger;
 
-  function submitter(): Submitter {
+  function submitter(overrides: Partial<ConstructorParameters<typeof Submitter>[0]> = {}): Submitter {
     return new Submitter({
       outbox,
       ledger,
@@ -73,6 +73,7 @@ describe('personal data of exchanges', () => {
       backoff: { initialMs: 100, maxMs: 1_000, multiplier: 2, jitter: 0 },
       functions: { exchange: 'exchange:recordExchange', 'personal-data': 'privacy:putPersonalData' },
       ownMspId: 'HealthMSP',
+      ...overrides,
     });
   }
 
@@ -154,6 +155,108 @@ describe('personal data of exchanges', () => {
     expect(outbox.get(recordId)?.state).toBe('committed');
     expect(outbox.get(personalDataId!)?.state).toBe('committed');
     expect(outbox.transientOf(personalDataId!)).toBeUndefined();
+  });
+
+  describe('a lagging endorsing peer (NOT_FOUND for a record this gateway saw committed)', () => {
+    const LAG_MS = 120_000;
+    /** The first `lagging` putPersonalData calls answer as a peer that has not yet committed the record. */
+    function laggingPeer(lagging: number): void {
+      let puts = 0;
+      ledger.respond = (call) => {
+        if (call.fn === 'privacy:putPersonalData') {
+          puts += 1;
+          if (puts <= lagging) {
+            throw ledgerError('NOT_FOUND', `no record ${call.args[0] ?? ''}`);
+          }
+        }
+        return ledger.store(call);
+      };
+    }
+    async function pumpUntilSettled(s: Submitter, id: string): Promise<void> {
+      for (let i = 0; i < 1_000; i += 1) {
+        await s.pump();
+        const row = outbox.get(id)!;
+        if (row.state === 'committed' || row.state === 'rejected') {
+          return;
+        }
+        clock.advance(Math.max(0, row.dueAt - clock.now()));
+      }
+      throw new Error(`row ${id} never settled`);
+    }
+
+    it('retries with backoff until the peer catches up, and the data is stored', async () => {
+      const { recordId, personalDataId } = await intake.handle(parseExchangeRequest(body(), 1_024));
+      laggingPeer(3);
+      const s = submitter({ personalDataLagMs: LAG_MS });
+      await s.pump();
+      expect(outbox.get(recordId)?.state).toBe('committed');
+      expect(outbox.get(personalDataId!)).toMatchObject({
+        state: 'pending',
+        errorCode: 'NOT_FOUND',
+        attempts: 1,
+      });
+      await pumpUntilSettled(s, personalDataId!);
+      expect(outbox.get(personalDataId!)).toMatchObject({ state: 'committed', attempts: 4 });
+      expect(outbox.transientOf(personalDataId!)).toBeUndefined();
+      const puts = ledger.calls.filter((c) => c.fn === 'privacy:putPersonalData');
+      expect(puts).toHaveLength(4);
+    });
+
+    it('settles the row as rejected, saying why, once the window since the record’s commit is over', async () => {
+      const { recordId, personalDataId } = await intake.handle(parseExchangeRequest(body(), 1_024));
+      laggingPeer(Number.POSITIVE_INFINITY);
+      const s = submitter({ personalDataLagMs: LAG_MS });
+      await s.pump();
+      const committedAt = outbox.get(recordId)!.updatedAt;
+      await pumpUntilSettled(s, personalDataId!);
+      const row = outbox.get(personalDataId!)!;
+      expect(row).toMatchObject({ state: 'rejected', errorCode: 'NOT_FOUND' });
+      expect(row.errorDetail).toContain(`record ${recordId}`);
+      expect(row.errorDetail).toContain('120 s');
+      expect(clock.now() - committedAt).toBeGreaterThanOrEqual(LAG_MS);
+      // backoff 100 ms doubling to a 1 s cap: bounded by the window, not a retry per millisecond
+      expect(row.attempts).toBeGreaterThan(5);
+      expect(row.attempts).toBeLessThan(LAG_MS / 1_000 + 10);
+      // kept for the operator's requeue
+      expect(outbox.transientOf(personalDataId!)).toBeDefined();
+    });
+
+    it('rejects at once when the window is 0', async () => {
+      const { personalDataId } = await intake.handle(parseExchangeRequest(body(), 1_024));
+      laggingPeer(1);
+      await submitter({ personalDataLagMs: 0 }).pump();
+      expect(outbox.get(personalDataId!)).toMatchObject({
+        state: 'rejected',
+        errorCode: 'NOT_FOUND',
+        attempts: 1,
+      });
+    });
+
+    it('does not wait for a record this gateway has not seen committed', async () => {
+      outbox.accept([{ id: 'pd-orphan', kind: 'personal-data', payload: 'rec-unknown', transient: '{}' }]);
+      laggingPeer(1);
+      await submitter({ personalDataLagMs: LAG_MS }).pump();
+      expect(outbox.get('pd-orphan')).toMatchObject({
+        state: 'rejected',
+        errorCode: 'NOT_FOUND',
+        attempts: 1,
+      });
+    });
+
+    it('counts the window from the record’s commit, so a restart does not extend it', async () => {
+      const { personalDataId } = await intake.handle(parseExchangeRequest(body(), 1_024));
+      laggingPeer(Number.POSITIVE_INFINITY);
+      await submitter({ personalDataLagMs: LAG_MS }).pump();
+      expect(outbox.get(personalDataId!)?.state).toBe('pending');
+      clock.advance(LAG_MS);
+      outbox.recover();
+      await submitter({ personalDataLagMs: LAG_MS }).pump();
+      expect(outbox.get(personalDataId!)).toMatchObject({
+        state: 'rejected',
+        errorCode: 'NOT_FOUND',
+        attempts: 2,
+      });
+    });
   });
 
   it('never logs it: pino censors personalData and transient wherever they appear', () => {
