@@ -241,6 +241,7 @@ async function pipelineChild(): Promise<void> {
     port: 0,
     host: '127.0.0.1',
     batchSize: MICRO_BATCH,
+    receiveBufferBytes: service.parts.config.collector.receiveBufferBytes,
     onFlows: (batch) => flows.ingest(batch),
   });
   const { port } = await collector.start();
@@ -268,7 +269,7 @@ async function pipelineChild(): Promise<void> {
       process.send!({ type: 'done', stats: final, peakMB: ownPeakMB() }, () => process.exit(0));
     })();
   });
-  process.send!({ type: 'ready', port });
+  process.send!({ type: 'ready', port, receiveBuffer: collector.socketInfo()?.receiveBuffer.effective ?? 0 });
 }
 
 /** V8 flags of the gateway process: the gateway's own (gateway/node-options) unless overridden. */
@@ -284,7 +285,13 @@ async function gateway(stream: readonly Buffer[], repeats: number) {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: gatewayNodeOptions(),
   });
-  const next = (): Promise<{ type: string; port?: number; stats?: PipelineStats; peakMB?: number }> =>
+  const next = (): Promise<{
+    type: string;
+    port?: number;
+    receiveBuffer?: number;
+    stats?: PipelineStats;
+    peakMB?: number;
+  }> =>
     new Promise((resolve) =>
       child.once('message', (m) => {
         resolve(m as never);
@@ -319,6 +326,7 @@ async function gateway(stream: readonly Buffer[], repeats: number) {
     flows: stats!.received,
     dropped: stats!.dropped,
     kernelDropped,
+    receiveBuffer: ready.receiveBuffer ?? 0,
     seconds,
     rssMB: rssMB!,
   };
@@ -623,6 +631,11 @@ async function main(): Promise<void> {
     { name: 'gateway biflows stored', value: gw.flows - gw.dropped, unit: 'flows' },
     { name: 'gateway flows dropped (counted)', value: gw.dropped, unit: 'flows' },
     { name: 'gateway datagrams dropped by the kernel', value: gw.kernelDropped, unit: 'datagrams' },
+    {
+      name: 'gateway socket receive buffer (SO_RCVBUF as the kernel reports it)',
+      value: gw.receiveBuffer,
+      unit: 'bytes',
+    },
     { name: 'gateway pipeline throughput', value: Math.round(gwRate), unit: 'records/s' },
     {
       name: 'gateway pipeline biflows/s',

@@ -10,7 +10,7 @@ import { Outbox } from './outbox';
 import { formatTable, progressBar } from './progress';
 import { REPLAY_FORMATS, type ReplayFormat, type ReplaySummary, runReplay } from './replay-run';
 import { GatewayService } from './service';
-import { readStatus } from './status';
+import { type GatewayStatus, readStatus } from './status';
 
 /** The configuration: the only place the environment is read. */
 function config(options: { config?: string }): GatewayConfig {
@@ -69,6 +69,13 @@ async function start(options: { config?: string }): Promise<void> {
   process.on('SIGINT', onSignal);
 }
 
+function collectorLine(c: NonNullable<GatewayStatus['collector']>): string {
+  const buffer = `receive buffer ${c.effective} bytes (asked ${c.requested}${c.clamped ? ', clamped by net.core.rmem_max' : ''})`;
+  const drops =
+    c.kernelDrops === null ? 'socket not open' : `${c.kernelDrops} datagrams dropped by the kernel`;
+  return `collector ${c.address}:${c.port}: ${buffer}, ${drops}`;
+}
+
 function status(options: { config?: string; json?: boolean }): void {
   const c = config(options);
   const db = openDatabase(c.dataDir);
@@ -97,6 +104,7 @@ function status(options: { config?: string; json?: boolean }): void {
       ...(s.rejected.length === 0
         ? []
         : ['', formatTable([['rejected by', 'rows'], ...s.rejected.map((r) => [r.code, r.n])])]),
+      ...(s.collector === null ? [] : ['', collectorLine(s.collector)]),
     ];
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {

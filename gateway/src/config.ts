@@ -29,7 +29,11 @@ export interface GatewayConfig {
     readonly submitMs: number;
     readonly commitStatusMs: number;
   };
-  readonly collector: { readonly host: string; readonly udpPort: number };
+  readonly collector: {
+    readonly host: string;
+    readonly udpPort: number;
+    readonly receiveBufferBytes: number;
+  };
   readonly http: { readonly host: string; readonly port: number; readonly maxPayloadBytes: number };
   readonly scoring: {
     readonly workers: number;
@@ -99,6 +103,12 @@ export const CONFIG_SCHEMA: Schema = {
       HOST,
     ),
     udpPort: int('UDP port of the collector; 0 disables it.', 2055, 0, 65_535),
+    receiveBufferBytes: int(
+      'Socket receive buffer (SO_RCVBUF) asked for, bytes: holds bursts while the pipeline is busy. The kernel caps it at net.core.rmem_max (a warning gives both; /metrics and `status` show what it granted).',
+      8 * 1_048_576,
+      4_096,
+      1_073_741_824,
+    ),
   },
   http: {
     host: str('Address the HTTP API binds; keep loopback unless a proxy fronts it.', '127.0.0.1', HOST),

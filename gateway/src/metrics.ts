@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CollectorSocketInfo } from './flow/collector';
 
 const P = 'cityledger_gateway_';
 
@@ -25,7 +26,10 @@ export class GatewayMetrics {
   readonly commitLatency: Histogram<'kind'>;
   readonly scoringLatency: Histogram;
   readonly outboxDepth: Gauge<'state'>;
+  readonly collectorReceiveBuffer: Gauge;
+  readonly collectorKernelDrops: Counter;
   #depthSource: () => Readonly<Record<string, number>> = () => ({});
+  #socketSource: () => CollectorSocketInfo | undefined = () => undefined;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const r = [this.registry];
@@ -80,6 +84,31 @@ export class GatewayMetrics {
         }
       },
     });
+    const socket = (): CollectorSocketInfo | undefined => this.#socketSource();
+    this.collectorReceiveBuffer = new Gauge({
+      name: P + 'collector_receive_buffer_bytes',
+      help: 'Receive buffer of the flow collector socket as the kernel reports it (SO_RCVBUF)',
+      registers: r,
+      collect() {
+        const info = socket();
+        if (info !== undefined) {
+          this.set(info.receiveBuffer.effective);
+        }
+      },
+    });
+    let dropsSeen = 0;
+    this.collectorKernelDrops = new Counter({
+      name: P + 'collector_kernel_drops_total',
+      help: 'Datagrams the kernel dropped on the flow collector socket because its receive buffer was full',
+      registers: r,
+      collect() {
+        const drops = socket()?.kernelDrops;
+        if (drops !== undefined && drops > dropsSeen) {
+          this.inc(drops - dropsSeen);
+          dropsSeen = drops;
+        }
+      },
+    });
     if (options.defaultMetrics === true) {
       collectDefaultMetrics({ register: this.registry, prefix: P });
     }
@@ -87,6 +116,11 @@ export class GatewayMetrics {
 
   setOutboxDepthSource(source: () => Readonly<Record<string, number>>): void {
     this.#depthSource = source;
+  }
+
+  /** Where scrapes read the collector socket's buffer and kernel drops (/proc, at scrape time). */
+  setCollectorSocketSource(source: () => CollectorSocketInfo | undefined): void {
+    this.#socketSource = source;
   }
 
   /** The Prometheus text exposition. */

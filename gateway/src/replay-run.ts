@@ -86,6 +86,7 @@ async function feedSoftflowd(service: GatewayService, o: ReplayOptions): Promise
   const collector = createFlowCollector({
     port: 0,
     host: '127.0.0.1',
+    receiveBufferBytes: service.parts.config.collector.receiveBufferBytes,
     clock: service.parts.clock,
     logger: service.parts.logger,
     onFlows: (flows: readonly BiFlow[]) => {

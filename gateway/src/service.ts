@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { saveCollectorSocket } from './collector-socket';
 import type { GatewayConfig } from './config';
 import { createFlowCollector, type FlowCollector } from './flow/collector';
 import { buildHttpServer, type Readiness } from './http-server';
@@ -78,12 +79,19 @@ export class GatewayService {
       this.#collector = createFlowCollector({
         port: config.collector.udpPort,
         host: config.collector.host,
+        receiveBufferBytes: config.collector.receiveBufferBytes,
         batchSize: config.scoring.microBatchSize,
         clock: this.parts.clock,
         logger,
         onFlows: (flows) => this.parts.flows.ingest(flows),
       });
-      result.collector = await this.#collector.start();
+      const collector = this.#collector;
+      result.collector = await collector.start();
+      this.parts.metrics.setCollectorSocketSource(() => collector.socketInfo());
+      const info = collector.socketInfo();
+      if (info !== undefined) {
+        saveCollectorSocket(this.parts.db, { ...result.collector, ...info.receiveBuffer });
+      }
     }
     logger.info({ ...result, recovered: this.parts.outbox.counts() }, 'gateway started');
     return result;

@@ -1,5 +1,6 @@
 import { BenignLog } from './benign-log';
 import type { Clock } from './clock';
+import { type CollectorSocketStatus, readCollectorSocket } from './collector-socket';
 import type { Db } from './db';
 import { Outbox } from './outbox';
 import type { OutboxKind, OutboxState } from './outbox-state';
@@ -23,6 +24,8 @@ export interface GatewayStatus {
     state: string | null;
   }[];
   readonly rejected: readonly { code: string; n: number }[];
+  /** The flow collector socket of the last start (null: never started one). */
+  readonly collector: CollectorSocketStatus | null;
 }
 
 /**
@@ -61,5 +64,6 @@ export function readStatus(db: Db, clock: Clock, limit = 5): GatewayStatus {
       state: outbox.get(b.id)?.state ?? null,
     })),
     rejected,
+    collector: readCollectorSocket(db) ?? null,
   };
 }

@@ -12,6 +12,12 @@ import type { DecodeIssue } from './errors';
 import { createPcapWriter, type PcapWriter } from './pcap-writer';
 import { FlowPipeline, type FlowPipelineOptions, type FlowStats } from './pipeline';
 import { RingQueue } from './ring-queue';
+import {
+  kernelDrops,
+  kernelReceiveBufferMax,
+  type ReceiveBuffer,
+  receiveBufferOutcome,
+} from './udp-socket-info';
 
 /** Receives each batch; a returned promise is awaited before the next batch is handed over. */
 export type FlowSink = (flows: readonly BiFlow[]) => void | Promise<void>;
@@ -34,7 +40,7 @@ export interface FlowCollectorOptions extends Omit<FlowPipelineOptions, 'onFirst
   readonly batchSize?: number;
   /** A partial batch is handed over after at most this long. Default 250 ms. */
   readonly batchMaxWaitMs?: number;
-  /** SO_RCVBUF to ask for (the kernel may cap it). Default 4 MiB. */
+  /** SO_RCVBUF to ask for (the kernel caps it at net.core.rmem_max; a warning says so). Default 8 MiB. */
   readonly receiveBufferBytes?: number;
   /** Record every received datagram to this pcap file. */
   readonly recordTo?: string;
@@ -56,12 +62,23 @@ export interface CollectorStats extends FlowStats {
   readonly sinkErrors: number;
 }
 
+/** The collector's socket as the kernel sees it. */
+export interface CollectorSocketInfo {
+  readonly receiveBuffer: ReceiveBuffer;
+  /** Datagrams the kernel dropped since the socket opened (buffer full); undefined if unknown. */
+  readonly kernelDrops: number | undefined;
+}
+
+export const DEFAULT_RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
+
 export interface FlowCollector {
   /** Binds the socket; resolves with the bound address and port. */
   start(): Promise<{ address: string; port: number }>;
   /** Stops receiving, decodes what is queued, emits every pending flow, and waits for the sink. */
   stop(): Promise<void>;
   stats(): CollectorStats;
+  /** Receive buffer and kernel drops of the socket (reads /proc); undefined before start(). */
+  socketInfo(): CollectorSocketInfo | undefined;
 }
 
 interface Queued {
@@ -88,7 +105,8 @@ class UdpFlowCollector implements FlowCollector {
   readonly #droppedBy = new Map<string, number>();
   #socket: dgram.Socket | undefined;
   #recorder: PcapWriter | undefined;
-  #local = { address: '', port: 0 };
+  #local = { address: '', port: 0, family: 'IPv4' as 'IPv4' | 'IPv6' };
+  #receiveBuffer: ReceiveBuffer | undefined;
   #timer: NodeJS.Timeout | undefined;
   #batch: BiFlow[] = [];
   #lastDeliveryMs = 0;
@@ -139,7 +157,11 @@ class UdpFlowCollector implements FlowCollector {
     }
     this.#setReceiveBuffer(socket);
     const local = socket.address();
-    this.#local = { address: local.address, port: local.port };
+    this.#local = {
+      address: local.address,
+      port: local.port,
+      family: local.family === 'IPv6' ? 'IPv6' : 'IPv4',
+    };
     if (this.#o.recordTo !== undefined) this.#recorder = createPcapWriter(this.#o.recordTo);
     this.#lastDeliveryMs = this.#clock.now();
     const tickMs = Math.max(10, Math.min(this.#batchMaxWaitMs, 100));
@@ -147,7 +169,7 @@ class UdpFlowCollector implements FlowCollector {
       this.#tick();
     }, tickMs);
     this.#timer.unref();
-    return { ...this.#local };
+    return { address: this.#local.address, port: this.#local.port };
   }
 
   async stop(): Promise<void> {
@@ -188,11 +210,25 @@ class UdpFlowCollector implements FlowCollector {
     };
   }
 
+  socketInfo(): CollectorSocketInfo | undefined {
+    if (this.#socket === undefined || this.#receiveBuffer === undefined) return undefined;
+    const { address, port, family } = this.#local;
+    return { receiveBuffer: this.#receiveBuffer, kernelDrops: kernelDrops(address, port, family) };
+  }
+
   #setReceiveBuffer(socket: dgram.Socket): void {
+    const requested = this.#o.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES;
     try {
-      socket.setRecvBufferSize(this.#o.receiveBufferBytes ?? 4 * 1024 * 1024);
+      socket.setRecvBufferSize(requested);
     } catch (err) {
-      this.#o.logger?.warn({ err }, 'could not set the flow socket receive buffer');
+      this.#o.logger?.warn({ err, requested }, 'could not set the flow socket receive buffer');
+    }
+    this.#receiveBuffer = receiveBufferOutcome(requested, socket.getRecvBufferSize());
+    if (this.#receiveBuffer.clamped) {
+      this.#o.logger?.warn(
+        { requested, effective: this.#receiveBuffer.effective, rmemMax: kernelReceiveBufferMax() },
+        'flow socket receive buffer clamped by the kernel (net.core.rmem_max): raise it with sysctl to hold longer bursts',
+      );
     }
   }
 

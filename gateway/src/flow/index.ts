@@ -22,7 +22,10 @@ export {
   type CollectorStats,
   type FlowSink,
   type FlowLogger,
+  type CollectorSocketInfo,
+  DEFAULT_RECEIVE_BUFFER_BYTES,
 } from './collector';
+export { receiveBufferOutcome, kernelDrops, type ReceiveBuffer } from './udp-socket-info';
 export { readPcap, PcapFormatError, type CapturedDatagram, type PcapContents } from './pcap-reader';
 export { createPcapWriter, type PcapWriter, type DatagramToRecord } from './pcap-writer';
 export {

@@ -215,6 +215,7 @@ describe('UDP flow collector', () => {
     const c = createFlowCollector({
       port: 0,
       host: '127.0.0.1',
+      receiveBufferBytes: 65_536, // granted: no clamp warning among the decode warnings
       logger: { warn: (o) => warnings.push(o), error: () => undefined },
       onFlows: () => undefined,
     });

@@ -41,7 +41,7 @@ describe('loadConfig', () => {
     const config = loadConfig({}, file(minimal()));
     expect(config.gatewayId).toBe('transport-gw-1');
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8480, maxPayloadBytes: 1_048_576 });
-    expect(config.collector.host).toBe('127.0.0.1');
+    expect(config.collector).toEqual({ host: '127.0.0.1', udpPort: 2055, receiveBufferBytes: 8_388_608 });
     expect(config.fabric.identity).toBe('gateway');
     expect(config.fabric.peers).toEqual([]);
     expect(config.submit.flowAlertFunction).toBe('exchange:recordFlowAlert');
@@ -80,6 +80,11 @@ describe('loadConfig', () => {
     ['a string for a number', { submit: { jitter: '0.5' } }, 'submit.jitter must be a number from 0 to 1'],
     ['a string for a boolean', { models: { anomaly: 'yes' } }, 'models.anomaly must be true or false'],
     ['a section that is not an object', { http: 8080 }, 'http must be an object'],
+    [
+      'a receive buffer below 4 KiB',
+      { collector: { receiveBufferBytes: 1_000 } },
+      'collector.receiveBufferBytes must be an integer from 4096 to 1073741824',
+    ],
     [
       'a negative lag window',
       { submit: { personalDataLagMs: -1 } },
