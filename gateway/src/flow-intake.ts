@@ -1,7 +1,5 @@
 import {
   ATTESTATION_CONTEXT,
-  canonicalBytes,
-  canonicalJson,
   CityLedgerError,
   type FlowAlertContent,
   type FlowTuple,
@@ -19,7 +17,10 @@ import type { Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
 import type { NewOutboxRow, Outbox } from './outbox';
 import type { Scorer, Scores } from './ports';
+import { signedJson } from './signed-json';
 import type { ThreatBoard } from './threat-board';
+
+const ALERT_CONTEXT_LINE = Buffer.from(`${ATTESTATION_CONTEXT.flowAlert}\n`, 'utf8');
 
 export interface FlowIntakeOptions {
   readonly scorer: Scorer;
@@ -158,12 +159,13 @@ export class FlowIntake {
         score,
         this.#o.alertModels,
       );
-      // The content was validated by parseFlowAlertContent; its canonical bytes are encoded once and
-      // serve as the id (core's flowAlertId) and, behind the context line, as the signed message.
-      const bytes = canonicalBytes(content);
-      const prefix = Buffer.from(`${ATTESTATION_CONTEXT.flowAlert}\n`, 'utf8');
-      const signature = await this.#o.signer.sign(Buffer.concat([prefix, bytes]));
-      const payload = canonicalJson({ ...content, signature });
+      // The content was validated by parseFlowAlertContent; one canonical encoding gives its bytes,
+      // which serve as the id (core's flowAlertId) and, behind the context line, as the signed
+      // message, and the payload with the signature.
+      const encoded = signedJson(content);
+      const bytes = Buffer.from(encoded.content, 'utf8');
+      const signature = await this.#o.signer.sign(Buffer.concat([ALERT_CONTEXT_LINE, bytes]));
+      const payload = encoded.withSignature(signature);
       if (Buffer.byteLength(payload) > LIMITS.maxRecordBytes) {
         throw new CityLedgerError('PAYLOAD_TOO_LARGE', `flow alert exceeds ${LIMITS.maxRecordBytes} bytes`);
       }

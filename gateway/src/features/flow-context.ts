@@ -37,7 +37,8 @@ export interface FlowContextOptions {
 interface Entry {
   readonly endMs: number;
   readonly dstAddr: string;
-  readonly portKey: string;
+  /** (protocol, responder port): one number when both are in range, else their text. */
+  readonly portKey: number | string;
   readonly unanswered: boolean;
   readonly reset: boolean;
 }
@@ -49,13 +50,24 @@ function finite(x: number): number {
   return Number.isFinite(x) ? x : 0;
 }
 
+function portKey(protocol: number, port: number): number | string {
+  return Number.isInteger(protocol) &&
+    protocol >= 0 &&
+    protocol <= 255 &&
+    Number.isInteger(port) &&
+    port >= 0 &&
+    port <= 65_535
+    ? protocol * 65_536 + port
+    : `${protocol}/${port}`;
+}
+
 function entryOf(flow: BiFlow): Entry {
   const protocol = finite(flow.protocol);
   const flags = finite(flow.fwdTcpFlags) | 0 | (finite(flow.revTcpFlags) | 0);
   return {
     endMs: finite(flow.endMs),
     dstAddr: flow.dstAddr,
-    portKey: `${protocol}/${finite(flow.dstPort)}`,
+    portKey: portKey(protocol, finite(flow.dstPort)),
     unanswered: finite(flow.revPackets) <= 0,
     reset: protocol === TCP && (flags & RST) !== 0,
   };
@@ -74,30 +86,13 @@ export function isolatedContext(flow: BiFlow): FlowContext {
   };
 }
 
-/** Counts over the entries whose end lies in [end - window, end] (out-of-order path; at most 256 entries). */
-function summarise(entries: readonly Entry[], self: Entry): FlowContext {
-  const lo = self.endMs - CONTEXT_WINDOW_MS;
-  const dsts = new Set<string>();
-  const ports = new Set<string>();
-  let flows = 0;
-  let unanswered = 0;
-  let reset = 0;
-  let sameDst = 0;
-  for (const e of entries) {
-    if (e.endMs < lo || e.endMs > self.endMs) {
-      continue;
-    }
-    flows++;
-    dsts.add(e.dstAddr);
-    ports.add(e.portKey);
-    if (e.unanswered) unanswered++;
-    if (e.reset) reset++;
-    if (e.dstAddr === self.dstAddr) sameDst++;
-  }
-  return { flows, dstAddrs: dsts.size, dstPorts: ports.size, unanswered, reset, sameDst };
+/** Sets reused by the scans of the out-of-order path (one tracker runs on one thread). */
+interface Scratch {
+  readonly dsts: Set<string>;
+  readonly ports: Set<number | string>;
 }
 
-function bump(counts: Map<string, number>, key: string, by: number): void {
+function bump<K>(counts: Map<K, number>, key: K, by: number): void {
   const n = (counts.get(key) ?? 0) + by;
   if (n === 0) {
     counts.delete(key);
@@ -122,7 +117,7 @@ class SourceWindow {
   #lo = 0;
   #valid = false;
   readonly #dsts = new Map<string, number>();
-  readonly #ports = new Map<string, number>();
+  readonly #ports = new Map<number | string, number>();
   #unanswered = 0;
   #reset = 0;
 
@@ -131,11 +126,11 @@ class SourceWindow {
   }
 
   /** Adds the flow and returns its context. */
-  observe(e: Entry): FlowContext {
+  observe(e: Entry, scratch: Scratch): FlowContext {
     this.#push(e);
     if (this.#inversions > 0) {
       this.#valid = false;
-      return summarise(this.#entries(), e);
+      return this.#scan(e, scratch);
     }
     if (this.#valid) {
       this.#count(e, 1);
@@ -165,8 +160,28 @@ class SourceWindow {
     return e;
   }
 
-  #entries(): Entry[] {
-    return Array.from({ length: this.#size }, (_, i) => this.#at(i));
+  /** Counts over the ring's entries whose end lies in [end - window, end] (at most 256 entries). */
+  #scan(self: Entry, { dsts, ports }: Scratch): FlowContext {
+    const lo = self.endMs - CONTEXT_WINDOW_MS;
+    dsts.clear();
+    ports.clear();
+    let flows = 0;
+    let unanswered = 0;
+    let reset = 0;
+    let sameDst = 0;
+    for (let i = 0; i < this.#size; i++) {
+      const e = this.#at(i);
+      if (e.endMs < lo || e.endMs > self.endMs) {
+        continue;
+      }
+      flows++;
+      dsts.add(e.dstAddr);
+      ports.add(e.portKey);
+      if (e.unanswered) unanswered++;
+      if (e.reset) reset++;
+      if (e.dstAddr === self.dstAddr) sameDst++;
+    }
+    return { flows, dstAddrs: dsts.size, dstPorts: ports.size, unanswered, reset, sameDst };
   }
 
   #push(e: Entry): void {
@@ -221,6 +236,7 @@ export class FlowContextTracker {
   readonly #maxSources: number;
   /** Insertion order = least recently seen first (a source is re-inserted on every flow). */
   readonly #sources = new Map<string, SourceWindow>();
+  readonly #scratch: Scratch = { dsts: new Set(), ports: new Set() };
 
   constructor(options: FlowContextOptions = {}) {
     const maxSources = options.maxSources ?? 4096;
@@ -242,7 +258,7 @@ export class FlowContextTracker {
     this.#sources.delete(key);
     this.#sources.set(key, window);
     this.#forget(entry.endMs);
-    return window.observe(entry);
+    return window.observe(entry, this.#scratch);
   }
 
   /** Drops the least recently seen sources beyond maxSources, and up to two that have gone idle. */
