@@ -85,22 +85,32 @@ export function checkWindow(observedAt: string, now: string): void {
   }
 }
 
-/** The outcome of an earlier submission of the same record, if any (stored record or incident). */
-async function previousOutcome(ctx: Context, id: string): Promise<ExchangeOutcome | undefined> {
-  if ((await ctx.stub.getState(keys.record(id))).length > 0) {
-    return { accepted: true, duplicate: true, id };
-  }
-  const incident = await ctx.stub.getState(keys.incident(id));
-  return incident.length === 0
-    ? undefined
-    : { accepted: false, code: 'POLICY_MISMATCH', duplicate: true, id };
+/** An earlier submission of the same record that was stored, if any. */
+async function previousRecord(ctx: Context, id: string): Promise<ExchangeOutcome | undefined> {
+  return (await ctx.stub.getState(keys.record(id))).length > 0
+    ? { accepted: true, duplicate: true, id }
+    : undefined;
+}
+
+/**
+ * An earlier submission of the same record that was refused as a mismatch, if any. Read only on the
+ * mismatch path: the chain's decision is a pure function of the record and the policy version it
+ * cites (an immutable entry), so a record whose decision agrees now cannot have been an incident
+ * before, and the accepted path needs one read less (every read is checked by every peer).
+ */
+async function previousIncident(ctx: Context, id: string): Promise<ExchangeOutcome | undefined> {
+  return (await ctx.stub.getState(keys.incident(id))).length > 0
+    ? { accepted: false, code: 'POLICY_MISMATCH', duplicate: true, id }
+    : undefined;
 }
 
 /** Model approval, verdict consistency and the chain's own policy decision. */
-async function chainDecision(
-  ctx: Context,
-  record: ExchangeRecord,
-): Promise<{ allow: boolean; reason?: DenyReason }> {
+interface ChainDecision {
+  readonly allow: boolean;
+  readonly reason?: DenyReason;
+}
+
+async function chainDecision(ctx: Context, record: ExchangeRecord): Promise<ChainDecision> {
   const model = await requireApprovedModel(ctx, record.modelId, record.modelVersion);
   const expected = verdictFor(record.threatScore, model.thresholds);
   if (expected !== record.verdict) {
@@ -121,6 +131,10 @@ async function storeIncident(
   allow: boolean,
   reason?: DenyReason,
 ): Promise<ExchangeOutcome> {
+  const previous = await previousIncident(ctx, id);
+  if (previous !== undefined) {
+    return previous;
+  }
   const at = txTime(ctx);
   const txId = ctx.stub.getTxID();
   const chain = allow ? 'allow' : 'deny';
@@ -195,19 +209,41 @@ async function storeRecord(
 
 /**
  * The keys a record's checks read, all known from the record itself: one GET_STATE_MULTIPLE where the
- * peer supports it instead of seven round trips. (The successor policy version is read only when the
- * cited one is not the head: rare, and reading it always would put it in every read set.)
+ * peer supports it instead of six round trips. (The successor policy version is read only when the
+ * cited one is not the head, the incident key only on the mismatch path: both rare, and reading them
+ * always would put them in every read set.)
  */
 function prefetchChecks(ctx: Context, id: string, record: ExchangeRecord): Promise<void> {
   return prefetchState(ctx.stub, [
     keys.gateway(record.gatewayId),
     keys.record(id),
-    keys.incident(id),
     keys.modelSet(),
     keys.model(record.modelId, record.modelVersion),
     keys.policyHead(record.category),
     keys.policy(record.category, record.policyVersion),
   ]);
+}
+
+/**
+ * Time window, model and the chain's decision. If a check fails now (the record aged, its model or
+ * policy version was retired or superseded since), an earlier submission that became an incident
+ * still answers as that incident, as it did before the checks ran.
+ */
+async function checkedDecision(
+  ctx: Context,
+  id: string,
+  record: ExchangeRecord,
+): Promise<ChainDecision | ExchangeOutcome> {
+  try {
+    checkWindow(record.observedAt, txTime(ctx));
+    return await chainDecision(ctx, record);
+  } catch (err) {
+    const previous = err instanceof CityLedgerError ? await previousIncident(ctx, id) : undefined;
+    if (previous !== undefined) {
+      return previous;
+    }
+    throw err;
+  }
 }
 
 /**
@@ -224,12 +260,14 @@ export async function recordExchange(ctx: Context, recordJson: string): Promise<
   const id = sha256Hex(content);
   await prefetchChecks(ctx, id, record);
   await authenticate(ctx, caller, record, content);
-  const previous = await previousOutcome(ctx, id);
+  const previous = await previousRecord(ctx, id);
   if (previous !== undefined) {
     return previous;
   }
-  checkWindow(record.observedAt, txTime(ctx));
-  const chain = await chainDecision(ctx, record);
+  const chain = await checkedDecision(ctx, id, record);
+  if ('id' in chain) {
+    return chain;
+  }
   if (chain.allow !== (record.decision === 'allow')) {
     return storeIncident(ctx, id, record, chain.allow, chain.reason);
   }

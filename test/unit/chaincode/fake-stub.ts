@@ -106,6 +106,8 @@ export class FakeStub implements ChaincodeStub {
   openIterators = 0;
   /** Ledger reads so far (state, ranges, history, private data). */
   reads = 0;
+  /** The keys read with getState, in order (what the transaction's read set holds). */
+  readonly stateKeysRead: string[] = [];
   readonly #ledger: FakeLedger;
   readonly #options: StubOptions;
   #paginated = false;
@@ -161,6 +163,7 @@ export class FakeStub implements ChaincodeStub {
 
   getState(key: string): Promise<Uint8Array> {
     this.reads += 1;
+    this.stateKeysRead.push(key);
     return Promise.resolve(this.#ledger.state.get(key) ?? Buffer.alloc(0));
   }
   putState(key: string, value: Uint8Array): Promise<void> {

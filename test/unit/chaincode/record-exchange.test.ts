@@ -144,6 +144,31 @@ describe('recordExchange: policy mismatch', () => {
     expect(again.stub.writes.size).toBe(0);
   });
 
+  it('answers a resubmitted incident as that incident even when its checks fail now', async () => {
+    const record = world.sign({ consumerDepartment: 'energy', decision: 'allow' });
+    const first = outcome(await world.record(record));
+    await world.net.submit(contracts.models, 'retireModel', ['threat-clf', '1.2.0', 'drift'], {
+      as: who.energySteward,
+    });
+    const again = await world.record(record);
+    expect(outcome(again)).toEqual({ ...first, duplicate: true });
+    expect(again.stub.writes.size).toBe(0);
+    // A fresh record citing the retired model is refused, so the answer above came from the incident.
+    await expectCode(
+      world.record(world.sign({ purpose: 'marketing', decision: 'deny' })),
+      'MODEL_NOT_APPROVED',
+    );
+  });
+
+  it('reads the incident key only on the mismatch path', async () => {
+    const accepted = await world.record(world.sign());
+    expect(outcome(accepted)).toMatchObject({ accepted: true, duplicate: false });
+    expect(accepted.stub.stateKeysRead.filter((k) => k.startsWith('incident~'))).toEqual([]);
+    const refused = await world.record(world.sign({ consumerDepartment: 'energy', decision: 'allow' }));
+    expect(outcome(refused)).toMatchObject({ accepted: false, code: 'POLICY_MISMATCH' });
+    expect(refused.stub.stateKeysRead.filter((k) => k.startsWith('incident~'))).toHaveLength(1);
+  });
+
   it('flags a gateway that denied what the policy allows', async () => {
     const record = world.sign({ decision: 'deny' });
     const o = outcome(await world.record(record));
