@@ -15,7 +15,8 @@
 //      - recordFlowAlert: one flow alert per transaction (for the gateway engineers).
 //    Records/s = transactions committed / wall time of the arm; latency = submit to commit status.
 //    Each arm also reports the CPU the network's processes used per transaction (chaincode server,
-//    peers, orderers; Linux /proc), which says where the difference goes.
+//    peers, orderers; Linux /proc) and the bytes it added to the chain per transaction (one orderer's
+//    block files), which say where the difference goes.
 // 4. Endorsement only: recordExchange and baseline:put evaluated (simulated on one peer, no ordering,
 //    no commit), with the same CPU accounting.
 // 5. anchorBatch with 1,000 and 10,000 records: build (canonical leaves, RFC 6962 root, signature)
@@ -25,9 +26,10 @@
 // with other load, which the alternating rounds spread over the arms alike, and the spread of the
 // per-round ratios shows how much.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
-import { LedgerClient, loadConnectionProfile, newGrpcClient } from '@cityledger/client';
+import { defaultDataDir, LedgerClient, loadConnectionProfile, newGrpcClient } from '@cityledger/client';
 import {
   type AccessPolicy,
   buildBatch,
@@ -213,6 +215,26 @@ function networkCpu(): CpuSeconds {
   return total;
 }
 
+/**
+ * Bytes in the first orderer's block files so far: the growth over an arm divided by its transactions
+ * is what one transaction adds to every copy of the chain (orderers and peers alike store it).
+ */
+function blockStoreBytes(): number {
+  const orderers = path.join(defaultDataDir(), 'orderers');
+  try {
+    const first = readdirSync(orderers).sort()[0];
+    if (first === undefined) {
+      return Number.NaN;
+    }
+    const chains = path.join(orderers, first, 'ledger', 'chains', 'cityledger');
+    return readdirSync(chains)
+      .filter((f) => f.startsWith('blockfile'))
+      .reduce((sum, f) => sum + statSync(path.join(chains, f)).size, 0);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface ArmResult {
   committed: number;
   failed: number;
@@ -222,6 +244,8 @@ interface ArmResult {
   errors: Map<string, { count: number; example: string }>;
   /** CPU seconds the network's processes used during the arm. */
   cpu: CpuSeconds;
+  /** Bytes the arm added to the chain (one orderer's block files). */
+  blockBytes: number;
 }
 
 function emptyArm(): ArmResult {
@@ -232,6 +256,7 @@ function emptyArm(): ArmResult {
     latenciesMs: [],
     errors: new Map(),
     cpu: { chaincode: 0, peers: 0, orderers: 0 },
+    blockBytes: 0,
   };
 }
 
@@ -243,6 +268,7 @@ async function runArm(
 ): Promise<void> {
   let next = 0;
   const cpuBefore = networkCpu();
+  const bytesBefore = blockStoreBytes();
   const start = performance.now();
   const worker = async (): Promise<void> => {
     for (let i = next++; i < calls.length; i = next++) {
@@ -265,6 +291,7 @@ async function runArm(
   await Promise.all(Array.from({ length: concurrency }, worker));
   into.wallMs += performance.now() - start;
   const cpuAfter = networkCpu();
+  into.blockBytes += blockStoreBytes() - bytesBefore;
   for (const c of COMPONENTS) {
     into.cpu[c] += cpuAfter[c] - cpuBefore[c];
   }
@@ -287,6 +314,11 @@ function armFigures(name: string, r: ArmResult): Figure[] {
     { name: `${name}.committed`, value: r.committed, unit: 'transactions' },
     { name: `${name}.failed`, value: r.failed, unit: 'transactions' },
     ...cpuFigures(name, r),
+    {
+      name: `${name}.blockBytesPerTransaction`,
+      value: Math.round(r.blockBytes / Math.max(1, r.committed + r.failed)),
+      unit: 'bytes',
+    },
   ];
 }
 
