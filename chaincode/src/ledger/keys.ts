@@ -13,8 +13,10 @@ export function pad(n: number, width: number): string {
 export const keys = {
   gateway: (id: string): string => `gateway~${id}`,
   model: (id: string, version: string): string => `model~${id}~${version}`,
-  /** The set of registered models and their status (majority endorsement). */
+  /** The models approved for scoring now (majority endorsement); every record and alert reads it. */
   modelSet: (): string => 'modelset',
+  /** Models retired from the set above (majority endorsement); read only to list models. */
+  retiredModels: (): string => 'modelset~retired',
   policy: (category: string, version: number): string => `policy~${category}~${pad(version, 9)}`,
   policyPrefix: (category: string): string => `policy~${category}~`,
   policyHead: (category: string): string => `policyhead~${category}`,

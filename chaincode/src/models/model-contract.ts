@@ -14,7 +14,7 @@ import { getCaller, requireDataDepartmentRole, requireRole } from '../caller';
 import { requireMajorityEndorsement } from '../ledger/endorsement';
 import { keys } from '../ledger/keys';
 import { emit, putJson, reply, txTime } from '../ledger/state';
-import { findModel, getModelSet, modelRef, putModelStatus } from './model-store';
+import { findModel, getModelSet, listModelStatuses, modelRef, putModelStatus } from './model-store';
 
 const MODEL_VERSION = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
 
@@ -113,6 +113,6 @@ export class ModelRegistryContract extends CityLedgerContract {
   @Returns('string')
   public async listModels(ctx: Context): Promise<string> {
     requireRole(getCaller(ctx), ROLES, 'listModels');
-    return reply(await getModelSet(ctx));
+    return reply(await listModelStatuses(ctx));
   }
 }

@@ -71,9 +71,14 @@ describe('ModelRegistryContract', () => {
       retiredAt: '2026-03-05T00:00:00.000Z',
       retiredReason: 'concept drift',
     });
-    expect(JSON.parse(net.ledger.state.get('modelset')!.toString())).toEqual({
+    // The approved set, which every record reads, keeps active models only; the retired one moved.
+    expect(JSON.parse(net.ledger.state.get('modelset')!.toString())).toEqual({ models: {} });
+    expect(JSON.parse(net.ledger.state.get('modelset~retired')!.toString())).toEqual({
       models: { 'threat-clf@1.2.0': 'retired' },
     });
+    expect(net.ledger.validationParameters.get('modelset~retired')).toEqual(departmentMajorityPolicy());
+    const list = await net.evaluate(contracts.models, 'listModels', [], { as: who.auditor });
+    expect(list.json()).toEqual({ models: { 'threat-clf@1.2.0': 'retired' } });
     expect(decodeEvent(res.event!.name, res.event!.payload)).toMatchObject({
       type: EVENTS.modelRetired,
       reason: 'concept drift',

@@ -244,6 +244,21 @@ describe('recordExchange: rejections', () => {
     await expectCode(world.record(world.sign()), 'MODEL_NOT_APPROVED', /retired/);
   });
 
+  it('trusts a model entry only when the approved set lists it active', async () => {
+    const state = world.net.ledger.state;
+    const entry = JSON.parse(state.get('model~threat-clf~1.2.0')!.toString()) as object;
+    // An active entry the set does not list (as a minority of peers could write): not registered.
+    state.set('model~threat-clf~6.6.6', Buffer.from(JSON.stringify({ ...entry, version: '6.6.6' })));
+    await expectCode(
+      world.record(world.sign({ modelVersion: '6.6.6' })),
+      'MODEL_NOT_APPROVED',
+      /not registered/,
+    );
+    // A set written before retired models moved out of it still reads them as retired.
+    state.set('modelset', Buffer.from(JSON.stringify({ models: { 'threat-clf@1.2.0': 'retired' } })));
+    await expectCode(world.record(world.sign()), 'MODEL_NOT_APPROVED', /retired/);
+  });
+
   it("rejects a verdict that does not follow from the model's thresholds with VERDICT_MISMATCH", async () => {
     await expectCode(world.record(world.sign({ threatScore: 0.95, verdict: 'benign' })), 'VERDICT_MISMATCH');
     await expectCode(
