@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { CityLedgerError } from '@cityledger/core';
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
@@ -111,14 +112,37 @@ export function openDatabaseFile(file: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 
-function migrate(db: Db): void {
+/** The schema version this code writes (SQLite `user_version`). */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the schema to `target` (default: this code's version) in one transaction. A database written
+ * by a newer gateway is refused rather than relabelled: an older binary would otherwise set its own,
+ * lower version and the newer one would later replay migrations over tables that already exist.
+ * `target` below the current version is only for tests that build an old database.
+ */
+export function migrate(db: Db, target: number = SCHEMA_VERSION): void {
   const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new CityLedgerError(
+      'INTERNAL',
+      `outbox database schema ${version} is newer than this gateway's ${SCHEMA_VERSION}: run the newer gateway, or restore a backup`,
+    );
+  }
+  if (version >= target) {
+    return;
+  }
   db.transaction(() => {
-    MIGRATIONS.slice(version).forEach((sql) => db.exec(sql));
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
+    MIGRATIONS.slice(version, target).forEach((sql) => db.exec(sql));
+    db.pragma(`user_version = ${target}`);
   })();
 }
