@@ -272,7 +272,7 @@ class UdpFlowCollector implements FlowCollector {
   #drain(): void {
     this.#drainScheduled = false;
     let budget = DRAIN_BUDGET;
-    while (this.#queue.size > 0 && budget > 0) {
+    while ((this.#queue.size > 0 && budget > 0) || this.#batch.length >= this.#batchSize) {
       budget -= this.#decodeUntilBatchFull(budget);
       if (this.#batch.length < this.#batchSize) continue;
       if (!this.#deliver()) return; // the sink is busy: resume when it is done
@@ -298,12 +298,18 @@ class UdpFlowCollector implements FlowCollector {
     if (this.#batch.length > 0 && now - this.#lastDeliveryMs >= this.#batchMaxWaitMs) this.#deliver();
   }
 
-  /** Hands the batch to the sink; false when the sink is still busy with the previous one. */
+  /**
+   * Hands the sink up to batchSize flows (a pairing expiry or a large datagram can add more at once;
+   * the rest goes out next, so the sink's own bound is never met with an oversized batch); false when
+   * the sink is still busy with the previous one.
+   */
   #deliver(): boolean {
     if (this.#inflight !== undefined) return false;
     if (this.#batch.length === 0) return true;
-    const flows = this.#batch;
-    this.#batch = [];
+    const flows =
+      this.#batch.length <= this.#batchSize ? this.#batch : this.#batch.splice(0, this.#batchSize);
+    if (flows === this.#batch) this.#batch = [];
+    else if (this.#socket !== undefined) this.#scheduleDrain();
     this.#batches++;
     this.#lastDeliveryMs = this.#clock.now();
     let result: void | Promise<void>;

@@ -171,6 +171,33 @@ describe('UDP flow collector', () => {
     expect(after.flows).toBe(after.packets);
   });
 
+  it('hands over flows expired from pairing in batches of at most batchSize, async sink or not', async () => {
+    for (const sink of ['sync', 'async'] as const) {
+      const sizes: number[] = [];
+      const c = collector(
+        {
+          batchSize: 4,
+          pairing: { timeoutMs: 30 },
+          onFlows: (b) => {
+            sizes.push(b.length);
+            return sink === 'async' ? new Promise<void>((r) => setTimeout(r, 5)) : undefined;
+          },
+        },
+        [],
+      );
+      const { port } = await c.start();
+      // ten one-sided flows in one datagram: all wait for a reverse, all expire on the same tick
+      await send(port, [
+        packet(
+          0,
+          Array.from({ length: 10 }, (_, i) => ({ ...flow, srcPort: 2000 + i })),
+        ),
+      ]);
+      await waitFor(() => sizes.reduce((a, b) => a + b, 0) === 10);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
+    }
+  });
+
   it('flushes flows still waiting for their reverse on stop', async () => {
     const batches: BiFlow[][] = [];
     const c = collector({ pairing: { timeoutMs: 60_000 } }, batches);
