@@ -126,7 +126,7 @@ export const CONFIG_SCHEMA: Schema = {
     maxWaitMs: int('Longest a flow waits for its micro-batch to fill, ms.', 25, 0, 10_000),
     maxQueuedFlows: int(
       'Flows waiting for scoring before new ones are dropped (and counted); bounds memory.',
-      8_192,
+      4_096,
       1,
       10_000_000,
     ),
