@@ -95,6 +95,10 @@ const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY,
      data TEXT NOT NULL
    );`,
+  // Urgent rows (malicious flow alerts) are claimed before the others, so a flood of suspicious alerts
+  // or batches cannot hold back the alerts that matter most. Existing rows are normal (1).
+  `ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
+   CREATE INDEX outbox_priority_due ON outbox (priority, due_at) WHERE state = 'pending';`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/outbox.db` with the gateway's pragmas and schema. */

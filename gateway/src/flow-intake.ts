@@ -169,7 +169,14 @@ export class FlowIntake {
       if (Buffer.byteLength(payload) > LIMITS.maxRecordBytes) {
         throw new CityLedgerError('PAYLOAD_TOO_LARGE', `flow alert exceeds ${LIMITS.maxRecordBytes} bytes`);
       }
-      return { row: { id: sha256Hex(bytes), kind: 'flow-alert', payload }, content, tuple };
+      // Malicious alerts go out before anything else queued (outbox priority).
+      const row: NewOutboxRow = {
+        id: sha256Hex(bytes),
+        kind: 'flow-alert',
+        payload,
+        urgent: content.verdict === 'malicious',
+      };
+      return { row, content, tuple };
     } catch (err) {
       this.#drop(1, 'invalid-flow');
       this.#o.logger.warn({ err, exporter: flow.exporter }, 'flagged flow cannot be an alert');

@@ -18,7 +18,12 @@ export interface NewOutboxRow {
    * and deleted when the row commits.
    */
   readonly transient?: string;
+  /** Claimed before every non-urgent due row (malicious flow alerts). */
+  readonly urgent?: boolean;
 }
+
+/** `priority` column values: lower is claimed first. */
+const PRIORITY = { urgent: 0, normal: 1 } as const;
 
 export interface OutboxRow {
   readonly id: string;
@@ -29,6 +34,7 @@ export interface OutboxRow {
   readonly acceptedAt: number;
   readonly dueAt: number;
   readonly updatedAt: number;
+  readonly urgent: boolean;
   readonly txId: string | null;
   readonly block: number | null;
   readonly duplicate: boolean | null;
@@ -53,6 +59,7 @@ interface RawRow {
   accepted_at: number;
   due_at: number;
   updated_at: number;
+  priority: number;
   tx_id: string | null;
   block: number | null;
   duplicate: number | null;
@@ -70,6 +77,7 @@ function toRow(r: RawRow): OutboxRow {
     acceptedAt: r.accepted_at,
     dueAt: r.due_at,
     updatedAt: r.updated_at,
+    urgent: r.priority === PRIORITY.urgent,
     txId: r.tx_id,
     block: r.block,
     duplicate: r.duplicate === null ? null : r.duplicate === 1,
@@ -105,8 +113,8 @@ export class Outbox {
     this.#db = db;
     this.#clock = clock;
     this.#insert = db.prepare(
-      `INSERT INTO outbox (id, kind, payload, state, lane, lane_seq, accepted_at, due_at, updated_at)
-       VALUES (@id, @kind, @payload, 'pending', @lane, @laneSeq, @now, @now, @now)
+      `INSERT INTO outbox (id, kind, payload, state, lane, lane_seq, accepted_at, due_at, updated_at, priority)
+       VALUES (@id, @kind, @payload, 'pending', @lane, @laneSeq, @now, @now, @now, @priority)
        ON CONFLICT (id) DO NOTHING`,
     );
     this.#get = db.prepare<[string], RawRow>('SELECT * FROM outbox WHERE id = ?');
@@ -151,7 +159,15 @@ export class Outbox {
     const run = (): boolean[] =>
       rows.map((row) => {
         const { id, kind, payload } = row;
-        const params = { id, kind, payload, lane: row.lane ?? null, laneSeq: row.laneSeq ?? null, now };
+        const params = {
+          id,
+          kind,
+          payload,
+          lane: row.lane ?? null,
+          laneSeq: row.laneSeq ?? null,
+          now,
+          priority: row.urgent === true ? PRIORITY.urgent : PRIORITY.normal,
+        };
         const added = this.#insert.run(params).changes === 1;
         if (added && row.transient !== undefined) {
           this.#putTransient.run(id, row.transient);
@@ -164,8 +180,9 @@ export class Outbox {
   }
 
   /**
-   * Claims up to `limit` due pending rows of the given kinds for submission (pending → submitting),
-   * oldest due first. In a lane, only the earliest unsettled row can be claimed.
+   * Claims up to `limit` due pending rows of the given kinds for submission (pending → submitting):
+   * urgent rows first, then oldest due first. In a lane, only the earliest unsettled row can be
+   * claimed.
    */
   claim(limit: number, kinds: readonly OutboxKind[]): OutboxRow[] {
     if (limit <= 0 || kinds.length === 0) {
@@ -185,12 +202,12 @@ export class Outbox {
              AND (o.lane IS NULL OR o.lane NOT LIKE '${RECORD_LANE_PREFIX}%' OR NOT EXISTS (
                SELECT 1 FROM outbox AS r
                WHERE r.lane = o.lane AND r.state = 'rejected' AND r.lane_seq < o.lane_seq))
-           ORDER BY o.due_at LIMIT ?)
+           ORDER BY o.priority, o.due_at LIMIT ?)
          RETURNING *`,
       )
       .all(now, now, ...kinds, limit)
       .map(toRow)
-      .sort((a, b) => a.dueAt - b.dueAt);
+      .sort((a, b) => Number(b.urgent) - Number(a.urgent) || a.dueAt - b.dueAt);
     this.#counts.pending -= rows.length;
     this.#counts.submitting += rows.length;
     return rows;

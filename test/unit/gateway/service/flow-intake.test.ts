@@ -126,6 +126,12 @@ describe('FlowIntake', () => {
       ['suspicious', 0.02],
       ['suspicious', 0.6],
     ]);
+    // The malicious alert is urgent: claimed first, before older suspicious ones.
+    expect(rows.map((r, i) => [alerts[i]!.verdict, r.urgent])).toEqual([
+      ['malicious', true],
+      ['suspicious', false],
+      ['suspicious', false],
+    ]);
     for (const [i, alert] of alerts.entries()) {
       expect(rows[i]!.id).toBe(flowAlertId(alert));
       expect(verifyFlowAlertAttestation(signer.publicKeyPem, alert)).toBe(true);

@@ -71,6 +71,24 @@ describe('Outbox', () => {
     expect(outbox.counts()).toMatchObject({ pending: 1, submitting: 3 });
   });
 
+  it('claims urgent rows (malicious alerts) before older normal ones, keeps a restart from reordering', () => {
+    outbox.accept(Array.from({ length: 5 }, (_, i) => row(i, 'flow-alert')));
+    clock.advance(10);
+    outbox.accept([{ ...row(10, 'flow-alert'), urgent: true }, row(11, 'batch')]);
+    clock.advance(10);
+    outbox.accept([{ ...row(12, 'flow-alert'), urgent: true }]);
+    const first = outbox.claim(3, ['flow-alert', 'batch']);
+    expect(first.map((r) => [r.id, r.urgent])).toEqual([
+      ['id-10', true],
+      ['id-12', true],
+      ['id-0', false],
+    ]);
+    // Back to pending (a crash): still urgent, still first.
+    expect(outbox.recover()).toBe(3);
+    expect(outbox.claim(2, ['flow-alert', 'batch']).map((r) => r.id)).toEqual(['id-10', 'id-12']);
+    expect(outbox.get('id-11')).toMatchObject({ state: 'pending', urgent: false });
+  });
+
   it('records the commit, the retry and the rejection of a row', () => {
     outbox.accept([row(1), row(2), row(3)]);
     outbox.claim(3, ['exchange']);
