@@ -17,7 +17,9 @@
 // 4. Unless --offline, a gateway registered on the real network: a burst of exchanges (records/s
 //    committed individually), exchanges paced at 5/s (acceptance to commit), attack traffic as it
 //    arrives (arrival to flow alert committed, p50/p99), benign flows anchored in batches (flows/s over
-//    --benign-copies copies of the sample's benign flows, default 40, each copy from hosts of its own).
+//    --benign-copies copies of the sample's benign flows, default 40, each copy from hosts of its own),
+//    and meanwhile the first --flood-attack-flows (default 100) flows of the attack run again, from
+//    another source: arrival to alert committed while the benign phase's alerts and batches queue.
 //    The attack traffic is a run of --attack-flows (default 150) consecutive Mirai C&C flows of one
 //    source, decoded from softflowd's IPFIX export of models/samples/iot23-34-1-irc-tail.pcap, in
 //    their original order, with their real spacing compressed to 5/s on average; each flow ends when
@@ -504,6 +506,7 @@ async function endToEnd(
   pacedSeconds: number,
   attackCount: number,
   benignCopies: number,
+  floodAttackCount: number,
 ) {
   const schedule = pacedRun(await exportedFlows(ATTACK_CAPTURE), attackCount, pacedPerSecond);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-e2e-'));
@@ -545,19 +548,23 @@ async function endToEnd(
 
   // Attack traffic as it arrives: consecutive flows of one source, in order, at their real spacing
   // compressed to the pacing; each ends when it arrives, so its host context is the run's recent past.
-  const arrived = new Map<string, number>();
-  const runStart = Date.now();
-  for (const { atMs, flow } of schedule) {
-    await sleep(Math.max(0, runStart + atMs - Date.now()));
-    const now = Date.now();
-    const key = tupleKey(flow);
-    if (arrived.has(key)) {
-      throw new Error(`attack run: flow ${key} twice; latencies need distinct tuples`);
+  // `source` moves the run to another source address (a second run must not share tuples).
+  const feedAttack = async (run: typeof schedule, source?: string): Promise<Map<string, number>> => {
+    const arrivals = new Map<string, number>();
+    const runStart = Date.now();
+    for (const { atMs, flow } of run) {
+      await sleep(Math.max(0, runStart + atMs - Date.now()));
+      const now = Date.now();
+      const moved = source === undefined ? flow : { ...flow, srcAddr: source };
+      const key = tupleKey(moved);
+      if (arrivals.has(key)) {
+        throw new Error(`attack run: flow ${key} twice; latencies need distinct tuples`);
+      }
+      arrivals.set(key, now);
+      await flows.ingest([endingAt(moved, now)]);
     }
-    arrived.set(key, now);
-    await flows.ingest([endingAt(flow, now)]);
-  }
-  await flows.drain();
+    return arrivals;
+  };
   const alertRows = () =>
     service.parts.db
       .prepare<[], { id: string; tuple: string }>('SELECT alert_id AS id, tuple FROM flow_refs')
@@ -566,28 +573,35 @@ async function endToEnd(
         id: r.id,
         tuple: JSON.parse(r.tuple) as { srcAddr: string; srcPort: number; dstAddr: string; dstPort: number },
       }));
+  /** Verdicts of a run's alerts, and arrival → commit latencies of its malicious ones. */
+  const attackOutcome = (arrivals: ReadonlyMap<string, number>) => {
+    let flagged = 0;
+    let suspicious = 0;
+    const latenciesMs: number[] = [];
+    for (const { id, tuple } of alertRows()) {
+      const row = outbox.get(id)!;
+      const t0 = arrivals.get(tupleKey(tuple));
+      const verdict = (JSON.parse(row.payload) as { verdict: string }).verdict;
+      if (t0 === undefined) {
+        continue;
+      }
+      if (verdict === 'suspicious') {
+        suspicious++;
+      }
+      if (verdict !== 'malicious') {
+        continue;
+      }
+      flagged++;
+      if (row.state === 'committed') {
+        latenciesMs.push(row.updatedAt - t0);
+      }
+    }
+    return { sent: arrivals.size, flagged, suspicious, latenciesMs };
+  };
+  const arrived = await feedAttack(schedule);
+  await flows.drain();
   await until(() => settled(alertRows().map((r) => r.id)), 300_000);
-  let flagged = 0;
-  let suspicious = 0;
-  const alertLatencies: number[] = [];
-  for (const { id, tuple } of alertRows()) {
-    const row = outbox.get(id)!;
-    const t0 = arrived.get(tupleKey(tuple));
-    const verdict = (JSON.parse(row.payload) as { verdict: string }).verdict;
-    if (t0 === undefined) {
-      continue;
-    }
-    if (verdict === 'suspicious') {
-      suspicious++;
-    }
-    if (verdict !== 'malicious') {
-      continue;
-    }
-    flagged++;
-    if (row.state === 'committed') {
-      alertLatencies.push(row.updatedAt - t0);
-    }
-  }
+  const quiet = attackOutcome(arrived);
 
   // Benign traffic (the sample's benign flows, `benignCopies` times, each copy from hosts of its own):
   // from intake to the last batch committed, so enough flows for many batches: a sustained rate, not
@@ -598,14 +612,21 @@ async function endToEnd(
   for (let i = 0; i < benignCopies; i++) {
     await flows.ingest(fresh(benign, 100_000 + i * benign.length, i + 1));
   }
+  // Meanwhile the attack run again, from another source, while the flagged benign flows' alerts and
+  // the batches wait in the outbox: how long a malicious alert takes behind that queue.
+  const underFloodFeed = feedAttack(schedule.slice(0, floodAttackCount), '10.255.0.1');
   await flows.drain();
   await service.flushBatches();
   const batches = benignLog.recentBatches(10_000);
   await until(() => batches.every((b) => outbox.get(b.id)?.state === 'committed'), 300_000);
   const flowSeconds = (performance.now() - flowStart) / 1000;
+  const arrivedUnderFlood = await underFloodFeed;
+  await flows.drain();
+  await until(() => settled(alertRows().map((r) => r.id)), 300_000);
+  const underFlood = attackOutcome(arrivedUnderFlood);
   // Flows of the benign sample the models flagged: their alerts go on chain one by one, in acceptance
   // order with the batches, so they share the phase's time.
-  const benignFlagged = alertRows().length - alertsBefore;
+  const benignFlagged = alertRows().length - alertsBefore - underFlood.flagged - underFlood.suspicious;
   const anchored = batches.reduce((n, b) => n + (outbox.get(b.id)?.state === 'committed' ? b.count : 0), 0);
   const rssMB = peakMB();
   const burstCommitted = burstIds.filter((id) => outbox.get(id)?.state === 'committed').length;
@@ -619,12 +640,16 @@ async function endToEnd(
     paced: latencies.length,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    attackSent: arrived.size,
-    attackFlagged: flagged,
-    attackSuspicious: suspicious,
-    alerts: alertLatencies.length,
-    alertP50: percentile(alertLatencies, 50),
-    alertP99: percentile(alertLatencies, 99),
+    attackSent: quiet.sent,
+    attackFlagged: quiet.flagged,
+    attackSuspicious: quiet.suspicious,
+    alerts: quiet.latenciesMs.length,
+    alertP50: percentile(quiet.latenciesMs, 50),
+    alertP99: percentile(quiet.latenciesMs, 99),
+    floodAttackSent: underFlood.sent,
+    floodAlerts: underFlood.latenciesMs.length,
+    floodAlertP50: percentile(underFlood.latenciesMs, 50),
+    floodAlertP99: percentile(underFlood.latenciesMs, 99),
     benignSent: benign.length * benignCopies,
     benignFlagged,
     anchored,
@@ -679,6 +704,7 @@ async function main(): Promise<void> {
       20,
       arg('--attack-flows', 150),
       arg('--benign-copies', 40),
+      arg('--flood-attack-flows', 100),
     );
     if (e2e.alerts < MIN_ALERT_SAMPLES) {
       alertNote = `only ${e2e.alerts} alert latencies (< ${MIN_ALERT_SAMPLES}): the alert p99 is not reliable`;
@@ -701,6 +727,22 @@ async function main(): Promise<void> {
       { name: 'malicious flow alerts committed (latency samples)', value: e2e.alerts, unit: 'alerts' },
       { name: 'malicious flow arrival to alert committed p50', value: e2e.alertP50, unit: 'ms' },
       { name: 'malicious flow arrival to alert committed p99', value: e2e.alertP99, unit: 'ms' },
+      {
+        name: 'attack flows sent during the benign phase (same run, another source)',
+        value: e2e.floodAttackSent,
+        unit: 'flows',
+      },
+      { name: 'malicious alerts committed during the benign phase', value: e2e.floodAlerts, unit: 'alerts' },
+      {
+        name: 'malicious flow arrival to alert committed p50, during the benign phase',
+        value: e2e.floodAlertP50,
+        unit: 'ms',
+      },
+      {
+        name: 'malicious flow arrival to alert committed p99, during the benign phase',
+        value: e2e.floodAlertP99,
+        unit: 'ms',
+      },
       { name: 'benign sample flows sent (copies from distinct hosts)', value: e2e.benignSent, unit: 'flows' },
       {
         name: 'of which flagged (alerts, committed individually, in turn with the batches)',
