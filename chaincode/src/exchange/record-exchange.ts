@@ -209,18 +209,17 @@ async function storeRecord(
 
 /**
  * The keys a record's checks read, all known from the record itself: one GET_STATE_MULTIPLE where the
- * peer supports it instead of six round trips. (The successor policy version is read only when the
- * cited one is not the head, the incident key only on the mismatch path: both rare, and reading them
- * always would put them in every read set.)
+ * peer supports it instead of four round trips. The model set carries the approved models' thresholds
+ * and the policy head the current version's entry, so the model's and the policy version's own keys
+ * are read only for a version cited after it was superseded (or written before 2026-11-24); the
+ * incident key only on the mismatch path. Every key read is in the read set that each peer checks.
  */
 function prefetchChecks(ctx: Context, id: string, record: ExchangeRecord): Promise<void> {
   return prefetchState(ctx.stub, [
     keys.gateway(record.gatewayId),
     keys.record(id),
     keys.modelSet(),
-    keys.model(record.modelId, record.modelVersion),
     keys.policyHead(record.category),
-    keys.policy(record.category, record.policyVersion),
   ]);
 }
 

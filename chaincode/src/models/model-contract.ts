@@ -50,7 +50,7 @@ export class ModelRegistryContract extends CityLedgerContract {
     const key = keys.model(spec.id, spec.version);
     await putJson(ctx, key, entry);
     await requireMajorityEndorsement(ctx, key);
-    await putModelStatus(ctx, set, ref, 'active');
+    await putModelStatus(ctx, set, ref, entry);
     emit(ctx, {
       type: EVENTS.modelRegistered,
       txId: ctx.stub.getTxID(),
@@ -81,7 +81,7 @@ export class ModelRegistryContract extends CityLedgerContract {
     const at = txTime(ctx);
     const entry: ModelEntry = { ...model, status: 'retired', retiredAt: at, retiredReason: reason };
     await putJson(ctx, keys.model(modelId, version), entry);
-    await putModelStatus(ctx, await getModelSet(ctx), ref, 'retired');
+    await putModelStatus(ctx, await getModelSet(ctx), ref, entry);
     emit(ctx, {
       type: EVENTS.modelRetired,
       txId: ctx.stub.getTxID(),

@@ -1,17 +1,41 @@
-import { CityLedgerError, type ModelEntry, type ModelKind, type ModelStatus } from '@cityledger/core';
+import {
+  CityLedgerError,
+  type ModelEntry,
+  type ModelKind,
+  type ModelStatus,
+  type ModelThresholds,
+} from '@cityledger/core';
 import { type Context } from 'fabric-contract-api';
 import { requireMajorityEndorsement } from '../ledger/endorsement';
 import { keys } from '../ledger/keys';
 import { getJson, putJson } from '../ledger/state';
+
+/** What the checks of a record or alert need of an approved model. */
+export interface ApprovedModel {
+  readonly kind: ModelKind;
+  readonly thresholds: ModelThresholds;
+}
+
+/** An approved model as the checks see it. */
+export interface ModelInForce extends ApprovedModel {
+  readonly id: string;
+  readonly version: string;
+}
 
 /**
  * Model statuses by `<id>@<version>`. The set under keys.modelSet() holds the models approved now:
  * every record and flow alert reads it, so it holds active models only (sets written before 2026-11
  * may still list retired ones, read as retired) and retiring a model moves it to the retired set,
  * which only listModels reads. Both keys need a majority of department peers.
+ *
+ * `approved` holds the kind and thresholds of each active model, copied from its entry when it
+ * joins the set, so that a record's checks read this one key and not the model's entry too (every
+ * key read is in the transaction's read set, checked by every peer). Models approved before
+ * 2026-11-24 have no copy; their entry is read.
  */
 export interface ModelSet {
   readonly models: Readonly<Record<string, ModelStatus>>;
+  readonly approved?: Readonly<Record<string, ApprovedModel>>;
 }
 
 /** Most models active at once (the set every record reads). */
@@ -35,20 +59,25 @@ export async function listModelStatuses(ctx: Context): Promise<ModelSet> {
   return { models: { ...active.models, ...retired.models } };
 }
 
+function withoutRef<T>(map: Readonly<Record<string, T>> | undefined, ref: string): Record<string, T> {
+  return Object.fromEntries(Object.entries(map ?? {}).filter(([r]) => r !== ref));
+}
+
 function without(set: ModelSet, ref: string): ModelSet {
-  return { models: Object.fromEntries(Object.entries(set.models).filter(([r]) => r !== ref)) };
+  return { models: withoutRef(set.models, ref), approved: withoutRef(set.approved, ref) };
 }
 
 /**
- * Records a model's status: an active model joins the approved set, a retired one leaves it for the
- * retired set. Both keys need a majority of department peers.
+ * Records a model's status: an active model joins the approved set (with its kind and thresholds),
+ * a retired one leaves it for the retired set. Both keys need a majority of department peers.
  */
 export async function putModelStatus(
   ctx: Context,
   set: ModelSet,
   ref: string,
-  status: ModelStatus,
+  model: ModelEntry,
 ): Promise<void> {
+  const status = model.status;
   if (status === 'active') {
     if (set.models[ref] === undefined && Object.keys(set.models).length >= MAX_MODELS) {
       throw new CityLedgerError(
@@ -56,7 +85,12 @@ export async function putModelStatus(
         `the model registry holds its maximum of ${MAX_MODELS} active models: retire one first`,
       );
     }
-    await putJson(ctx, keys.modelSet(), { models: { ...set.models, [ref]: status } });
+    const approved: ApprovedModel = { kind: model.kind, thresholds: model.thresholds };
+    const next: ModelSet = {
+      models: { ...set.models, [ref]: status },
+      approved: { ...set.approved, [ref]: approved },
+    };
+    await putJson(ctx, keys.modelSet(), next);
   } else {
     const retired = await getRetiredModels(ctx);
     await putJson(ctx, keys.modelSet(), without(set, ref));
@@ -86,12 +120,23 @@ function checkApproved(set: ModelSet, ref: string, model: ModelEntry | undefined
 }
 
 /**
- * The model a record cites, if approved: listed active in the majority-endorsed set and present
- * and active in its own entry. MODEL_NOT_APPROVED otherwise.
+ * A model cited by a record or alert, if approved: listed active in the majority-endorsed set, and
+ * then either with its copy there or present and active in its own entry. MODEL_NOT_APPROVED
+ * otherwise.
  */
-export async function requireApprovedModel(ctx: Context, id: string, version: string): Promise<ModelEntry> {
-  const [set, model] = await Promise.all([getModelSet(ctx), findModel(ctx, id, version)]);
-  return checkApproved(set, modelRef(id, version), model);
+async function approvedIn(ctx: Context, set: ModelSet, id: string, version: string): Promise<ModelInForce> {
+  const ref = modelRef(id, version);
+  const copy = set.models[ref] === 'active' ? set.approved?.[ref] : undefined;
+  if (copy !== undefined) {
+    return { id, version, kind: copy.kind, thresholds: copy.thresholds };
+  }
+  const entry = checkApproved(set, ref, await findModel(ctx, id, version));
+  return { id, version, kind: entry.kind, thresholds: entry.thresholds };
+}
+
+/** The model a record cites, if approved (see approvedIn). */
+export async function requireApprovedModel(ctx: Context, id: string, version: string): Promise<ModelInForce> {
+  return approvedIn(ctx, await getModelSet(ctx), id, version);
 }
 
 export interface ModelCitation {
@@ -109,13 +154,12 @@ export async function requireApprovedModelIn(
   ctx: Context,
   set: ModelSet,
   { id, version, kind }: ModelCitation,
-): Promise<ModelEntry> {
-  const ref = modelRef(id, version);
-  const model = checkApproved(set, ref, await findModel(ctx, id, version));
+): Promise<ModelInForce> {
+  const model = await approvedIn(ctx, set, id, version);
   if (model.kind !== kind) {
     throw new CityLedgerError(
       'MODEL_NOT_APPROVED',
-      `model ${ref} is registered as ${model.kind}, not ${kind}`,
+      `model ${modelRef(id, version)} is registered as ${model.kind}, not ${kind}`,
     );
   }
   return model;

@@ -65,7 +65,13 @@ export class PolicyContract extends CityLedgerContract {
       [keys.policy(parsed.category, parsed.version), entry],
       [
         keys.policyHead(parsed.category),
-        { category: parsed.category, owner, version: parsed.version, updatedAt: at },
+        {
+          category: parsed.category,
+          owner,
+          version: parsed.version,
+          updatedAt: at,
+          policy: entry,
+        } satisfies PolicyHead,
       ],
       [keys.policyRoot(owner), { department: owner, writes: (root?.writes ?? 0) + 1, updatedAt: at }],
     ];

@@ -3,12 +3,18 @@ import { type Context } from 'fabric-contract-api';
 import { keys } from '../ledger/keys';
 import { getJson } from '../ledger/state';
 
-/** The current version of a category's policy. */
+/**
+ * The current version of a category's policy, and that version's entry itself: every record cites
+ * a policy version, nearly always the current one, and finds it here without reading the version's
+ * own key (one read less in each record's read set). Heads written before 2026-11-24 carry no
+ * `policy`; the version key is read for them.
+ */
 export interface PolicyHead {
   readonly category: string;
   readonly owner: DataDepartment;
   readonly version: number;
   readonly updatedAt: string;
+  readonly policy?: PolicyEntry;
 }
 
 /** Per-department counter touched by each policy write (carries the owner-only endorsement policy). */
@@ -37,7 +43,11 @@ export async function getPolicyVersion(
     throw new CityLedgerError('NOT_FOUND', `no policy for ${category}`);
   }
   const entry =
-    version <= head.version ? await getJson<PolicyEntry>(ctx, keys.policy(category, version)) : undefined;
+    version === head.version && head.policy?.version === version
+      ? head.policy
+      : version <= head.version
+        ? await getJson<PolicyEntry>(ctx, keys.policy(category, version))
+        : undefined;
   if (entry === undefined) {
     throw new CityLedgerError('NOT_FOUND', `no version ${version} of the policy for ${category}`);
   }

@@ -57,6 +57,15 @@ async function accepted(a: FlowAlert): Promise<FlowAlertEntry> {
 }
 
 describe('recordFlowAlert: accepted alerts', () => {
+  it("reads the gateway, the alert and the model set, not the models' own entries", async () => {
+    const a = alert({ threatScore: 0.1, anomalyScore: 0.8, ...withAnomaly });
+    const res = await submit(a);
+    expect((res.json() as FlowAlertOutcome).duplicate).toBe(false);
+    expect([...new Set(res.stub.stateKeysRead)].sort()).toEqual(
+      ['gateway~health-gw-1', `flowalert~${flowAlertId(a)}`, 'modelset'].sort(),
+    );
+  });
+
   it('stores the alert under its content id with the registry facts, indexes and an event', async () => {
     const a = alert();
     const res = await submit(a);

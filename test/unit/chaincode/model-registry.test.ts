@@ -24,8 +24,10 @@ describe('ModelRegistryContract', () => {
     expect(entry).toEqual({ ...spec, status: 'active', registeredAt: T.now, registeredBy: 'energy' });
     expect(net.ledger.validationParameters.get('model~threat-clf~1.2.0')).toEqual(departmentMajorityPolicy());
     expect(net.ledger.validationParameters.get('modelset')).toEqual(departmentMajorityPolicy());
+    // The set carries what records' checks need of the model, so that they read the set alone.
     expect(JSON.parse(net.ledger.state.get('modelset')!.toString())).toEqual({
       models: { 'threat-clf@1.2.0': 'active' },
+      approved: { 'threat-clf@1.2.0': { kind: spec.kind, thresholds: spec.thresholds } },
     });
     expect(decodeEvent(res.event!.name, res.event!.payload)).toMatchObject({
       type: EVENTS.modelRegistered,
@@ -72,7 +74,7 @@ describe('ModelRegistryContract', () => {
       retiredReason: 'concept drift',
     });
     // The approved set, which every record reads, keeps active models only; the retired one moved.
-    expect(JSON.parse(net.ledger.state.get('modelset')!.toString())).toEqual({ models: {} });
+    expect(JSON.parse(net.ledger.state.get('modelset')!.toString())).toEqual({ models: {}, approved: {} });
     expect(JSON.parse(net.ledger.state.get('modelset~retired')!.toString())).toEqual({
       models: { 'threat-clf@1.2.0': 'retired' },
     });

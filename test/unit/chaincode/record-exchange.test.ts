@@ -169,6 +169,42 @@ describe('recordExchange: policy mismatch', () => {
     expect(refused.stub.stateKeysRead.filter((k) => k.startsWith('incident~'))).toHaveLength(1);
   });
 
+  it('reads four keys for a record citing the current policy: gateway, record, model set, policy head', async () => {
+    const record = world.sign();
+    const res = await world.record(record);
+    expect(outcome(res)).toMatchObject({ accepted: true, duplicate: false });
+    // The model set carries the model's thresholds and the head the current policy version, so
+    // neither the model's entry nor the version's key is in the read set.
+    expect([...new Set(res.stub.stateKeysRead)].sort()).toEqual(
+      [
+        'gateway~health-gw-1',
+        `record~${recordId(record)}`,
+        'modelset',
+        `policyhead~${record.category}`,
+      ].sort(),
+    );
+  });
+
+  it('still accepts records under a model set and policy head written by an older chaincode', async () => {
+    // Before 2026-11-24 the set held statuses only and the head only the version number.
+    const { state } = world.net.ledger;
+    const set = JSON.parse(state.get('modelset')?.toString() ?? '{}') as { models: unknown };
+    state.set('modelset', Buffer.from(canonicalJson({ models: set.models })));
+    const headKey = 'policyhead~health/patient-flow';
+    const { policy: _policy, ...head } = JSON.parse(state.get(headKey)?.toString() ?? '{}') as {
+      policy?: unknown;
+    };
+    state.set(headKey, Buffer.from(canonicalJson(head)));
+    const record = world.sign();
+    const res = await world.record(record);
+    expect(outcome(res)).toMatchObject({ accepted: true, duplicate: false });
+    expect(res.stub.stateKeysRead).toEqual(
+      expect.arrayContaining(['model~threat-clf~1.2.0', 'policy~health/patient-flow~000000001']),
+    );
+    // A verdict the thresholds in the model's own entry do not give is still refused.
+    await expectCode(world.record(world.sign({ threatScore: 0.95 })), 'VERDICT_MISMATCH');
+  });
+
   it('flags a gateway that denied what the policy allows', async () => {
     const record = world.sign({ decision: 'deny' });
     const o = outcome(await world.record(record));
