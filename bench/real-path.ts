@@ -22,8 +22,7 @@ import type { BiFlow } from '@cityledger/gateway/dist/flow/biflow';
 import type { Scores } from '@cityledger/gateway/dist/ports';
 import { PoolScorer } from '@cityledger/gateway/dist/scorer-adapter';
 import { ScoringPool, scoringModelsFromManifest } from '@cityledger/gateway/dist/scoring';
-import { createFlowCollector } from '@cityledger/gateway/dist/flow';
-import { runSoftflowd } from '@cityledger/gateway/dist/flow/softflowd';
+import { inEndOrder, receivedFlows } from './lib/attack-run';
 import { type Figure, saveResults } from './lib/report';
 
 const DATA = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'iot-23');
@@ -134,27 +133,6 @@ function tallyFigures(prefix: string, t: Tally): Figure[] {
   return figures;
 }
 
-/** The capture's BiFlows in the order the gateway's collector emitted them from softflowd's export. */
-async function arrivalOrder(capture: string): Promise<BiFlow[]> {
-  const flows: BiFlow[] = [];
-  const collector = createFlowCollector({
-    port: 0,
-    host: '127.0.0.1',
-    batchSize: BATCH,
-    onFlows: (batch) => {
-      flows.push(...batch);
-    },
-  });
-  const { port } = await collector.start();
-  try {
-    await runSoftflowd({ capture, host: '127.0.0.1', port, version: 10 });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  } finally {
-    await collector.stop();
-  }
-  return flows;
-}
-
 async function scoreInOrder(flows: readonly BiFlow[], pool: ScoringPool): Promise<Scores[]> {
   // A scorer per capture: the host context starts empty, as for a gateway that sees only this site.
   const scorer = new PoolScorer(pool);
@@ -163,13 +141,6 @@ async function scoreInOrder(flows: readonly BiFlow[], pool: ScoringPool): Promis
     scores.push(...(await scorer.score(flows.slice(i, i + BATCH))));
   }
   return scores;
-}
-
-function endOrder(flows: readonly BiFlow[]): BiFlow[] {
-  return flows
-    .map((flow, i) => ({ flow, i }))
-    .sort((a, b) => a.flow.endMs - b.flow.endMs || a.i - b.i)
-    .map(({ flow }) => flow);
 }
 
 /** Flows that reached the collector after a flow that ended later, and by how much later (p50, max). */
@@ -216,8 +187,8 @@ async function measureCapture(name: string, pool: ScoringPool): Promise<Figure[]
     throw new Error(`no pcap in ${dir}`);
   }
   const conn = readConnLog(path.join(dir, 'conn.log.labeled'));
-  const received = await arrivalOrder(path.join(dir, pcap));
-  const ended = endOrder(received);
+  const received = await receivedFlows(path.join(dir, pcap));
+  const ended = inEndOrder(received);
   const labels = new Map(received.map((f) => [f, labelOf(f, conn)]));
   const matched = [...labels.values()].filter((l) => l !== undefined).length;
   // No flow matched: another recording than the conn log; the capture is labelled benign throughout.
