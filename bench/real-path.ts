@@ -6,7 +6,9 @@
 // model cards measure the same models on Zeek conn records; this says how their false-positive rate and
 // recall carry over to the flows a standard exporter gives, and how much the export order moves them.
 //
-//   npm run bench -- real-path        writes bench/results/real-path.json
+//   npm run bench -- real-path [--rows FILE]   writes bench/results/real-path.json
+//   (--rows: also every labelled flow's feature row as the gateway computed it, in arrival order, JSONL:
+//   {capture, endMs, attack, features}; models/experiments/gateway_view.py trains with them)
 //
 // Labels: each BiFlow gets the labels of the capture's Zeek conn records with the same protocol and
 // endpoints (either direction) that start within the flow's time (±1 s): malicious if any of them is,
@@ -15,15 +17,20 @@
 // of 2018-10-25/26 on 192.168.1.0/24) takes the capture's label, benign. "Later 20 %" is the flows
 // that ended in the last fifth of the capture's flows, the part of each capture the models' time split
 // held out (the earlier part was in training, as Zeek records).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadModelManifest } from '@cityledger/gateway/dist/features';
+import { extractFeatures, FlowContextTracker, loadModelManifest } from '@cityledger/gateway/dist/features';
 import type { BiFlow } from '@cityledger/gateway/dist/flow/biflow';
 import type { Scores } from '@cityledger/gateway/dist/ports';
 import { PoolScorer } from '@cityledger/gateway/dist/scorer-adapter';
 import { ScoringPool, scoringModelsFromManifest } from '@cityledger/gateway/dist/scoring';
 import { inEndOrder, receivedFlows } from './lib/attack-run';
 import { type Figure, saveResults } from './lib/report';
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 const DATA = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'iot-23');
 const MATCH_SLACK_MS = 1_000;
@@ -34,7 +41,17 @@ type Label = 'benign' | 'malicious';
 interface ConnRecord {
   readonly startMs: number;
   readonly label: Label;
+  /** IoT-23's detailed label of a malicious record (e.g. `C&C`), `Benign` for a benign one. */
+  readonly attack: string;
 }
+
+/** A flow's label and the attack class behind it (`Benign` for benign flows). */
+interface FlowLabel {
+  readonly label: Label;
+  readonly attack: string;
+}
+
+const BENIGN: FlowLabel = { label: 'benign', attack: 'Benign' };
 
 const PROTOCOLS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, icmp: 1 };
 
@@ -54,19 +71,21 @@ function readConnLog(file: string): Map<string, ConnRecord[]> {
     const f = line.split('\t');
     const protocol = PROTOCOLS[f[6] ?? ''];
     // The last column holds tunnel_parents, label and detailed-label, three spaces apart.
-    const label = (f[f.length - 1] ?? '').split(/ {3}/)[1]?.trim().toLowerCase();
+    const [, rawLabel, detailed] = (f[f.length - 1] ?? '').split(/ {3}/);
+    const label = rawLabel?.trim().toLowerCase();
     if (protocol === undefined || (label !== 'benign' && label !== 'malicious')) {
       continue;
     }
     const key = endpointsKey(protocol, f[2] ?? '', Number(f[3]), f[4] ?? '', Number(f[5]));
     const list = byEndpoints.get(key) ?? [];
-    list.push({ startMs: Math.round(Number(f[0]) * 1000), label });
+    const attack = label === 'benign' ? 'Benign' : (detailed?.trim() ?? '-');
+    list.push({ startMs: Math.round(Number(f[0]) * 1000), label, attack });
     byEndpoints.set(key, list);
   }
   return byEndpoints;
 }
 
-function labelOf(flow: BiFlow, conn: Map<string, ConnRecord[]>): Label | undefined {
+function labelOf(flow: BiFlow, conn: Map<string, ConnRecord[]>): FlowLabel | undefined {
   const key = endpointsKey(flow.protocol, flow.srcAddr, flow.srcPort, flow.dstAddr, flow.dstPort);
   const matches = (conn.get(key) ?? []).filter(
     (r) => r.startMs >= flow.startMs - MATCH_SLACK_MS && r.startMs <= flow.endMs + MATCH_SLACK_MS,
@@ -74,7 +93,8 @@ function labelOf(flow: BiFlow, conn: Map<string, ConnRecord[]>): Label | undefin
   if (matches.length === 0) {
     return undefined;
   }
-  return matches.some((r) => r.label === 'malicious') ? 'malicious' : 'benign';
+  const attack = matches.find((r) => r.label === 'malicious');
+  return attack === undefined ? BENIGN : { label: 'malicious', attack: attack.attack };
 }
 
 interface Tally {
@@ -161,13 +181,13 @@ function lateArrivals(flows: readonly BiFlow[]): { count: number; p50Ms: number;
 function tallies(
   flows: readonly BiFlow[],
   scores: readonly Scores[],
-  labelFor: (flow: BiFlow) => Label | undefined,
+  labelFor: (flow: BiFlow) => FlowLabel | undefined,
   laterFromMs: number,
 ): { all: Tally; later: Tally } {
   const all = emptyTally();
   const later = emptyTally();
   flows.forEach((flow, i) => {
-    const label = labelFor(flow);
+    const label = labelFor(flow)?.label;
     const score = scores[i];
     if (label === undefined || score === undefined) {
       return;
@@ -180,7 +200,38 @@ function tallies(
   return { all, later };
 }
 
-async function measureCapture(name: string, pool: ScoringPool): Promise<Figure[]> {
+/** One labelled flow as the gateway saw it: its feature row in arrival order (`--rows FILE`). */
+interface GatewayRow {
+  readonly capture: string;
+  readonly endMs: number;
+  readonly attack: string;
+  readonly features: number[];
+}
+
+/** The gateway's feature rows of the flows, in arrival order, as PoolScorer computes them. */
+function gatewayRows(
+  capture: string,
+  received: readonly BiFlow[],
+  labelFor: (flow: BiFlow) => FlowLabel | undefined,
+): GatewayRow[] {
+  const tracker = new FlowContextTracker();
+  const rows: GatewayRow[] = [];
+  for (const flow of received) {
+    const features = Array.from(extractFeatures(flow, tracker.observe(flow)));
+    const label = labelFor(flow);
+    if (label !== undefined) {
+      rows.push({ capture, endMs: flow.endMs, attack: label.attack, features });
+    }
+  }
+  return rows;
+}
+
+interface CaptureResult {
+  readonly figures: Figure[];
+  readonly rows: GatewayRow[];
+}
+
+async function measureCapture(name: string, pool: ScoringPool): Promise<CaptureResult> {
   const dir = path.join(DATA, name);
   const pcap = readdirSync(dir).find((f) => f.endsWith('.pcap'));
   if (pcap === undefined) {
@@ -192,8 +243,8 @@ async function measureCapture(name: string, pool: ScoringPool): Promise<Figure[]
   const labels = new Map(received.map((f) => [f, labelOf(f, conn)]));
   const matched = [...labels.values()].filter((l) => l !== undefined).length;
   // No flow matched: another recording than the conn log; the capture is labelled benign throughout.
-  const fallback: Label | undefined = matched === 0 && name.startsWith('CTU-Honeypot') ? 'benign' : undefined;
-  const labelFor = (f: BiFlow): Label | undefined => labels.get(f) ?? fallback;
+  const fallback = matched === 0 && name.startsWith('CTU-Honeypot') ? BENIGN : undefined;
+  const labelFor = (f: BiFlow): FlowLabel | undefined => labels.get(f) ?? fallback;
   const laterFromMs = ended[Math.floor(ended.length * 0.8)]?.endMs ?? Number.POSITIVE_INFINITY;
   const asReceived = tallies(received, await scoreInOrder(received, pool), labelFor, laterFromMs);
   const asEnded = tallies(ended, await scoreInOrder(ended, pool), labelFor, laterFromMs);
@@ -202,7 +253,7 @@ async function measureCapture(name: string, pool: ScoringPool): Promise<Figure[]
   console.log(
     `${short}: ${received.length} flows, ${matched} matched to conn records${fallback === undefined ? '' : ' (none: labelled benign as the capture)'}, ${late.count} received after a flow that ended later`,
   );
-  return [
+  const figures: Figure[] = [
     { name: `${short}.flows`, value: received.length, unit: 'flows' },
     { name: `${short}.matchedToConnLog`, value: matched, unit: 'flows' },
     { name: `${short}.lateArrivals`, value: late.count, unit: 'flows' },
@@ -213,6 +264,7 @@ async function measureCapture(name: string, pool: ScoringPool): Promise<Figure[]
     ...tallyFigures(`${short}.ended.all`, asEnded.all),
     ...tallyFigures(`${short}.ended.later20`, asEnded.later),
   ];
+  return { figures, rows: gatewayRows(name, received, labelFor) };
 }
 
 async function main(): Promise<void> {
@@ -227,10 +279,18 @@ async function main(): Promise<void> {
   });
   try {
     const figures: Figure[] = [];
+    const rows: GatewayRow[] = [];
     for (const capture of readdirSync(DATA)
       .filter((d) => d.startsWith('CTU-'))
       .sort()) {
-      figures.push(...(await measureCapture(capture, pool)));
+      const result = await measureCapture(capture, pool);
+      figures.push(...result.figures);
+      rows.push(...result.rows);
+    }
+    const rowsFile = argValue('--rows');
+    if (rowsFile !== undefined) {
+      writeFileSync(rowsFile, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      console.log(`wrote ${rows.length} labelled feature rows (arrival order) to ${rowsFile}`);
     }
     saveResults('real-path', figures, {
       models: `${manifest.classifier.id}@${manifest.classifier.version} + ${manifest.anomaly?.id ?? 'no anomaly model'}`,
