@@ -231,7 +231,7 @@ interface CaptureResult {
   readonly rows: GatewayRow[];
 }
 
-async function measureCapture(name: string, pool: ScoringPool): Promise<CaptureResult> {
+async function measureCapture(name: string, pool: ScoringPool, withRows: boolean): Promise<CaptureResult> {
   const dir = path.join(DATA, name);
   const pcap = readdirSync(dir).find((f) => f.endsWith('.pcap'));
   if (pcap === undefined) {
@@ -264,7 +264,8 @@ async function measureCapture(name: string, pool: ScoringPool): Promise<CaptureR
     ...tallyFigures(`${short}.ended.all`, asEnded.all),
     ...tallyFigures(`${short}.ended.later20`, asEnded.later),
   ];
-  return { figures, rows: gatewayRows(name, received, labelFor) };
+  // The rows repeat the scorer's feature work, so only when asked for.
+  return { figures, rows: withRows ? gatewayRows(name, received, labelFor) : [] };
 }
 
 async function main(): Promise<void> {
@@ -278,16 +279,16 @@ async function main(): Promise<void> {
     maxQueuedRows: 4 * BATCH,
   });
   try {
+    const rowsFile = argValue('--rows');
     const figures: Figure[] = [];
     const rows: GatewayRow[] = [];
     for (const capture of readdirSync(DATA)
       .filter((d) => d.startsWith('CTU-'))
       .sort()) {
-      const result = await measureCapture(capture, pool);
+      const result = await measureCapture(capture, pool, rowsFile !== undefined);
       figures.push(...result.figures);
       rows.push(...result.rows);
     }
-    const rowsFile = argValue('--rows');
     if (rowsFile !== undefined) {
       writeFileSync(rowsFile, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
       console.log(`wrote ${rows.length} labelled feature rows (arrival order) to ${rowsFile}`);
