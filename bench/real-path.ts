@@ -104,6 +104,12 @@ interface Tally {
   malicious: number;
   maliciousDetected: number;
   maliciousFlagged: number;
+  /** Consecutive malicious flows (in scoring order) not flagged malicious, now and at most. */
+  missedRun: number;
+  maxMissedRun: number;
+  /** Consecutive malicious flows left benign, now and at most. */
+  unflaggedRun: number;
+  maxUnflaggedRun: number;
 }
 
 function emptyTally(): Tally {
@@ -114,6 +120,10 @@ function emptyTally(): Tally {
     malicious: 0,
     maliciousDetected: 0,
     maliciousFlagged: 0,
+    missedRun: 0,
+    maxMissedRun: 0,
+    unflaggedRun: 0,
+    maxUnflaggedRun: 0,
   };
 }
 
@@ -126,6 +136,10 @@ function count(t: Tally, label: Label, score: Scores): void {
     t.malicious += 1;
     t.maliciousDetected += score.verdict === 'malicious' ? 1 : 0;
     t.maliciousFlagged += score.verdict === 'benign' ? 0 : 1;
+    t.missedRun = score.verdict === 'malicious' ? 0 : t.missedRun + 1;
+    t.unflaggedRun = score.verdict === 'benign' ? t.unflaggedRun + 1 : 0;
+    t.maxMissedRun = Math.max(t.maxMissedRun, t.missedRun);
+    t.maxUnflaggedRun = Math.max(t.maxUnflaggedRun, t.unflaggedRun);
   }
 }
 
@@ -148,6 +162,9 @@ function tallyFigures(prefix: string, t: Tally): Figure[] {
     figures.push(
       { name: `${prefix}.maliciousRecall`, value: rate(t.maliciousDetected, t.malicious), unit: 'share' },
       { name: `${prefix}.maliciousFlagged`, value: rate(t.maliciousFlagged, t.malicious), unit: 'share' },
+      // What an infected host gets away with: its longest run of flows without an alert.
+      { name: `${prefix}.longestRunNotMalicious`, value: t.maxMissedRun, unit: 'flows' },
+      { name: `${prefix}.longestRunUnflagged`, value: t.maxUnflaggedRun, unit: 'flows' },
     );
   }
   return figures;

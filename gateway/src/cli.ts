@@ -6,6 +6,7 @@ import { systemClock } from './clock';
 import { type GatewayConfig, loadConfig } from './config';
 import { openDatabase } from './db';
 import { DirLock } from './dir-lock';
+import { writeFeatureRows, writeFeatureRowsFile } from './feature-rows';
 import { Outbox } from './outbox';
 import { formatTable, progressBar } from './progress';
 import { REPLAY_FORMATS, type ReplayFormat, type ReplaySummary, runReplay } from './replay-run';
@@ -203,6 +204,17 @@ async function replay(
   }
 }
 
+async function features(captures: string[], options: { out?: string; netflowV9?: boolean }): Promise<void> {
+  const version = options.netflowV9 === true ? 9 : 10;
+  const counts =
+    options.out === undefined
+      ? await writeFeatureRows(captures, process.stdout, { version })
+      : await writeFeatureRowsFile(captures, options.out, { version });
+  captures.forEach((capture, i) => {
+    process.stderr.write(`${capture}: ${counts[i]} flows\n`);
+  });
+}
+
 function keys(file: string, options: { json?: boolean }): void {
   const publicKeyPem = generateKeyFile(file);
   process.stdout.write(options.json === true ? `${JSON.stringify({ file, publicKeyPem })}\n` : publicKeyPem);
@@ -250,6 +262,14 @@ export function buildCli(): Command {
     .option('--code <code>', 'every rejected row with this error code')
     .option('--all', 'every rejected row')
     .action(requeue);
+  program
+    .command('features <captures...>')
+    .description(
+      'feature rows of packet captures as this gateway computes them (softflowd export, arrival order), JSONL, for training',
+    )
+    .option('-o, --out <file>', 'write the rows here (default: standard output)')
+    .option('--netflow-v9', 'have softflowd export NetFlow v9 instead of IPFIX', false)
+    .action(features);
   program
     .command('keys <file>')
     .description('generate an ECDSA P-256 attestation key file (mode 0600); prints the public key')
