@@ -18,9 +18,9 @@
 //    committed individually), exchanges paced at 5/s (acceptance to commit), attack traffic as it
 //    arrives (arrival to flow alert committed, p50/p99), benign flows anchored in batches (flows/s over
 //    --benign-copies copies of the sample's benign flows, default 40, each copy from hosts of its own),
-//    and meanwhile the first --flood-attack-flows (default 100) flows of the attack run again, from
+//    and meanwhile the first --flood-attack-flows (default 200) flows of the attack run again, from
 //    another source: arrival to alert committed while the benign phase's alerts and batches queue.
-//    The attack traffic is a run of --attack-flows (default 150) consecutive Mirai C&C flows of one
+//    The attack traffic is a run of --attack-flows (default 300) consecutive Mirai C&C flows of one
 //    source, decoded from softflowd's IPFIX export of models/samples/iot23-34-1-irc-tail.pcap, in
 //    their original order, with their real spacing compressed to 5/s on average; each flow ends when
 //    it arrives. So the models see the source's host context as a gateway would. Latency is measured
@@ -702,9 +702,9 @@ async function main(): Promise<void> {
       arg('--exchanges', 600),
       5,
       20,
-      arg('--attack-flows', 150),
+      arg('--attack-flows', 300),
       arg('--benign-copies', 40),
-      arg('--flood-attack-flows', 100),
+      arg('--flood-attack-flows', 200),
     );
     if (e2e.alerts < MIN_ALERT_SAMPLES) {
       alertNote = `only ${e2e.alerts} alert latencies (< ${MIN_ALERT_SAMPLES}): the alert p99 is not reliable`;
