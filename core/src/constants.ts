@@ -68,6 +68,8 @@ export const LIMITS = {
   maxGrantsPerPolicy: 16,
   maxPurposesPerGrant: 16,
   maxMetricsPerModel: 16,
+  /** Most flow alerts one `exchange:recordFlowAlerts` transaction takes (within maxArgumentBytes). */
+  maxAlertsPerCall: 64,
   maxCategoriesPerBatch: 64,
   maxRecordsPerBatch: 10_000_000,
   maxPayloadSize: Number.MAX_SAFE_INTEGER,

@@ -25,6 +25,8 @@ export const EVENTS = {
   personalDataErased: 'cityledger.privacy.erased',
   /** A suspicious or malicious flow alert was stored. */
   flowAlert: 'cityledger.flow.alert',
+  /** One or more flow alerts were stored by one `recordFlowAlerts` transaction. */
+  flowAlerts: 'cityledger.flow.alerts',
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
@@ -113,6 +115,14 @@ export interface FlowAlertEvent extends EventBase<typeof EVENTS.flowAlert> {
   readonly modelVersion: string;
 }
 
+/** One stored alert of a `FlowAlertsEvent`: a `FlowAlertEvent` without the transaction fields. */
+export type FlowAlertSummary = Omit<FlowAlertEvent, 'type' | 'txId' | 'at'>;
+
+/** The one event of a `recordFlowAlerts` transaction: every alert it newly stored, in argument order. */
+export interface FlowAlertsEvent extends EventBase<typeof EVENTS.flowAlerts> {
+  readonly alerts: readonly FlowAlertSummary[];
+}
+
 export type CityLedgerEvent =
   | ExchangeEvent
   | PolicyMismatchEvent
@@ -121,7 +131,8 @@ export type CityLedgerEvent =
   | ModelEvent
   | BatchAnchoredEvent
   | ErasureEvent
-  | FlowAlertEvent;
+  | FlowAlertEvent
+  | FlowAlertsEvent;
 
 const EVENT_NAMES: readonly string[] = Object.values(EVENTS);
 

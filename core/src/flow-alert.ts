@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { SIGNATURE, withoutSignature } from './attestation';
 import { canonicalBytes, canonicalJson } from './canonical';
 import { type DataDepartment, LIMITS, type Verdict } from './constants';
-import { CityLedgerError } from './errors';
+import { CityLedgerError, type ErrorCode } from './errors';
 import { isSha256Hex, sha256Hex } from './hash';
 import { MODEL_VERSION, type ModelThresholds, verdictFor } from './model';
 import { isIsoTimestamp } from './time';
@@ -96,6 +96,25 @@ export interface FlowAlertOutcome {
   /** True when the same alert (same id) was already stored: the stored entry is returned. */
   readonly duplicate: boolean;
   readonly entry: FlowAlertEntry;
+}
+
+/** One alert of a `recordFlowAlerts` call: stored (now or before), or refused with a code. */
+export type FlowAlertItemResult =
+  | { readonly id: string; readonly stored: true; readonly duplicate: boolean }
+  | {
+      /** The alert's id, when it parsed far enough to have one. */
+      readonly id?: string;
+      readonly stored: false;
+      readonly code: ErrorCode;
+      readonly detail: string;
+    };
+
+/**
+ * What `exchange:recordFlowAlerts` returns: one result per alert, in argument order. An alert that
+ * fails a check is refused alone; the others are stored in the same transaction.
+ */
+export interface FlowAlertsOutcome {
+  readonly results: readonly FlowAlertItemResult[];
 }
 
 /** What the verdict rule reads: the scores of one flow. */

@@ -8,7 +8,7 @@ import { keys } from '../ledger/keys';
 import { getJson, reply } from '../ledger/state';
 import { anchorBatch, findBatchById } from './batch-anchor';
 import { recordExchange } from './record-exchange';
-import { recordFlowAlert } from './record-flow-alert';
+import { recordFlowAlert, recordFlowAlerts } from './record-flow-alert';
 
 /** Batches are visible to the audit org and to the department that runs the gateway. */
 function requireBatchReader(caller: Caller, gateway: GatewayEntry): void {
@@ -47,6 +47,17 @@ export class ExchangeContract extends CityLedgerContract {
   @Returns('string')
   public async recordFlowAlert(ctx: Context, alert: string): Promise<string> {
     return reply(await recordFlowAlert(ctx, alert));
+  }
+
+  /**
+   * Stores up to LIMITS.maxAlertsPerCall attested flow alerts (a JSON array) in one transaction, each
+   * checked as recordFlowAlert checks it; a failed check refuses that alert alone. Returns a
+   * FlowAlertsOutcome (a result per alert, in order). Caller: the alerts' gateway.
+   */
+  @Transaction()
+  @Returns('string')
+  public async recordFlowAlerts(ctx: Context, alerts: string): Promise<string> {
+    return reply(await recordFlowAlerts(ctx, alerts));
   }
 
   /** Anchors a Merkle batch, chained to the gateway's previous one. Caller: the batch's gateway. */

@@ -3,7 +3,10 @@ import {
   EVENTS,
   type FlowAlert,
   type FlowAlertEntry,
+  type FlowAlertItemResult,
   type FlowAlertOutcome,
+  type FlowAlertsOutcome,
+  type FlowAlertSummary,
   flowAlertId,
   flowVerdict,
   type GatewayEntry,
@@ -71,12 +74,10 @@ async function checkVerdict(ctx: Context, alert: FlowAlert): Promise<void> {
   }
 }
 
-function emitAlert(ctx: Context, entry: FlowAlertEntry): void {
+/** What a flow alert event says about one alert (the summary of a combined event, too). */
+function alertSummary(entry: FlowAlertEntry): FlowAlertSummary {
   const a = entry.alert;
-  emit(ctx, {
-    type: EVENTS.flowAlert,
-    txId: entry.txId,
-    at: entry.recordedAt,
+  return {
     alertId: entry.id,
     gatewayId: a.gatewayId,
     department: entry.department,
@@ -89,21 +90,30 @@ function emitAlert(ctx: Context, entry: FlowAlertEntry): void {
     dstPortBucket: a.dstPortBucket,
     modelId: a.modelId,
     modelVersion: a.modelVersion,
-  });
+  };
+}
+
+/** The keys the checks of these alerts read: one GET_STATE_MULTIPLE where the peer allows. */
+async function prefetchFor(ctx: Context, alerts: readonly { alert: FlowAlert; id: string }[]): Promise<void> {
+  // The model set carries the approved models' kinds and thresholds, so their entries are not read.
+  const gatewayKeys = new Set(alerts.map(({ alert }) => keys.gateway(alert.gatewayId)));
+  await prefetchState(ctx.stub, [
+    ...gatewayKeys,
+    ...alerts.map(({ id }) => keys.flowAlert(id)),
+    keys.modelSet(),
+  ]);
 }
 
 /**
- * recordFlowAlert: arguments first, then identity and signature, then (unless already stored) time
- * window, models and verdict. The same alert again returns the stored entry with `duplicate: true`.
+ * Identity and signature, then (unless already stored) time window, models and verdict; then the
+ * entry and its indexes are written. Throws the failed check's CityLedgerError, writing nothing.
  */
-export async function recordFlowAlert(ctx: Context, alertJson: string): Promise<FlowAlertOutcome> {
-  const alert = parseFlowAlert(parseJsonArgument(alertJson, 'alert', LIMITS.maxRecordBytes * 2));
-  const caller = getCaller(ctx);
-  requireRole(caller, ['gateway'], 'recordFlowAlert');
-  const id = flowAlertId(alert);
-  // Every key the checks read follows from the alert: one GET_STATE_MULTIPLE where the peer allows.
-  // The model set carries the approved models' kinds and thresholds, so their entries are not read.
-  await prefetchState(ctx.stub, [keys.gateway(alert.gatewayId), keys.flowAlert(id), keys.modelSet()]);
+async function storeFlowAlert(
+  ctx: Context,
+  caller: Caller,
+  alert: FlowAlert,
+  id: string,
+): Promise<FlowAlertOutcome> {
   const gateway = await authenticate(ctx, caller, alert);
   const existing = await getJson<FlowAlertEntry>(ctx, keys.flowAlert(id));
   if (existing !== undefined) {
@@ -122,6 +132,85 @@ export async function recordFlowAlert(ctx: Context, alertJson: string): Promise<
   };
   await putJson(ctx, keys.flowAlert(id), entry);
   await indexFlowAlert(ctx, entry);
-  emitAlert(ctx, entry);
   return { duplicate: false, entry };
+}
+
+/**
+ * recordFlowAlert: arguments first, then identity and signature, then (unless already stored) time
+ * window, models and verdict. The same alert again returns the stored entry with `duplicate: true`.
+ */
+export async function recordFlowAlert(ctx: Context, alertJson: string): Promise<FlowAlertOutcome> {
+  const alert = parseFlowAlert(parseJsonArgument(alertJson, 'alert', LIMITS.maxRecordBytes * 2));
+  const caller = getCaller(ctx);
+  requireRole(caller, ['gateway'], 'recordFlowAlert');
+  const id = flowAlertId(alert);
+  await prefetchFor(ctx, [{ alert, id }]);
+  const outcome = await storeFlowAlert(ctx, caller, alert, id);
+  if (!outcome.duplicate) {
+    const { entry } = outcome;
+    emit(ctx, { type: EVENTS.flowAlert, txId: entry.txId, at: entry.recordedAt, ...alertSummary(entry) });
+  }
+  return outcome;
+}
+
+function refused(err: unknown, id?: string): FlowAlertItemResult {
+  if (!(err instanceof CityLedgerError)) {
+    throw err; // not a check that failed: the whole transaction fails
+  }
+  return { ...(id === undefined ? {} : { id }), stored: false, code: err.code, detail: err.detail };
+}
+
+/**
+ * recordFlowAlerts: up to LIMITS.maxAlertsPerCall alerts in one transaction (a JSON array within
+ * LIMITS.maxArgumentBytes), each checked and stored as recordFlowAlert would, each with its own
+ * signature. An alert that fails a check is refused alone with its code; the others are stored. The
+ * same alert twice, in this call or before, is a duplicate. One combined event lists the alerts stored.
+ */
+export async function recordFlowAlerts(ctx: Context, alertsJson: string): Promise<FlowAlertsOutcome> {
+  const list = parseJsonArgument(alertsJson, 'alerts', LIMITS.maxArgumentBytes);
+  if (!Array.isArray(list) || list.length === 0 || list.length > LIMITS.maxAlertsPerCall) {
+    throw new CityLedgerError(
+      'INVALID_ARGUMENT',
+      `alerts must be a JSON array of 1 to ${LIMITS.maxAlertsPerCall} flow alerts`,
+    );
+  }
+  const caller = getCaller(ctx);
+  requireRole(caller, ['gateway'], 'recordFlowAlerts');
+  const parsed = list.map((value: unknown) => {
+    try {
+      const alert = parseFlowAlert(value);
+      return { alert, id: flowAlertId(alert) };
+    } catch (err) {
+      return refused(err);
+    }
+  });
+  const valid = parsed.filter((p): p is { alert: FlowAlert; id: string } => 'alert' in p);
+  await prefetchFor(ctx, valid);
+  const results: FlowAlertItemResult[] = [];
+  const stored: FlowAlertSummary[] = [];
+  const storedNow = new Set<string>();
+  for (const item of parsed) {
+    if (!('alert' in item)) {
+      results.push(item);
+      continue;
+    }
+    if (storedNow.has(item.id)) {
+      results.push({ id: item.id, stored: true, duplicate: true });
+      continue;
+    }
+    try {
+      const outcome = await storeFlowAlert(ctx, caller, item.alert, item.id);
+      results.push({ id: item.id, stored: true, duplicate: outcome.duplicate });
+      if (!outcome.duplicate) {
+        storedNow.add(item.id);
+        stored.push(alertSummary(outcome.entry));
+      }
+    } catch (err) {
+      results.push(refused(err, item.id));
+    }
+  }
+  if (stored.length > 0) {
+    emit(ctx, { type: EVENTS.flowAlerts, txId: ctx.stub.getTxID(), at: txTime(ctx), alerts: stored });
+  }
+  return { results };
 }
