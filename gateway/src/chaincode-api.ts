@@ -6,6 +6,8 @@ export const CHAINCODE_FUNCTIONS = {
   exchange: 'exchange:recordExchange',
   batch: 'exchange:anchorBatch',
   flowAlert: 'exchange:recordFlowAlert',
+  /** Up to LIMITS.maxAlertsPerCall flow alerts in one transaction, a result per alert. */
+  flowAlerts: 'exchange:recordFlowAlerts',
   /** An exchange record's personal data, in the transient map, into its department's collection. */
   personalData: 'privacy:putPersonalData',
   /** Answers the caller's Fabric identity, which a gateway registration binds to. */
@@ -38,4 +40,50 @@ export function interpretResult(_kind: OutboxKind, result: Uint8Array): SubmitOu
     return { stored: false, duplicate, code: isErrorCode(v.code) ? v.code : 'INTERNAL' };
   }
   return { stored: true, duplicate };
+}
+
+/** One alert's result in a `recordFlowAlerts` answer (core's FlowAlertItemResult, as read back). */
+export type AlertResult =
+  | { readonly stored: true; readonly duplicate: boolean }
+  | { readonly stored: false; readonly code: ErrorCode; readonly detail: string };
+
+/**
+ * Reads core's FlowAlertsOutcome for the alerts with these ids, in order. A result is taken only when
+ * it answers for the id at its place; any other place is `undefined` (the caller submits that alert
+ * again: the chaincode is idempotent).
+ */
+export function interpretAlertResults(
+  result: Uint8Array,
+  ids: readonly string[],
+): (AlertResult | undefined)[] {
+  let items: unknown;
+  try {
+    items = (JSON.parse(Buffer.from(result).toString('utf8')) as { results?: unknown }).results;
+  } catch {
+    items = undefined;
+  }
+  return ids.map((id, i) => {
+    const item: unknown = Array.isArray(items) ? items[i] : undefined;
+    if (typeof item !== 'object' || item === null) {
+      return undefined;
+    }
+    const r = item as {
+      id?: unknown;
+      stored?: unknown;
+      duplicate?: unknown;
+      code?: unknown;
+      detail?: unknown;
+    };
+    if (r.stored === true && r.id === id) {
+      return { stored: true, duplicate: r.duplicate === true };
+    }
+    if (r.stored === false && (r.id === undefined || r.id === id)) {
+      return {
+        stored: false,
+        code: isErrorCode(r.code) ? r.code : 'INTERNAL',
+        detail: typeof r.detail === 'string' ? r.detail : 'refused',
+      };
+    }
+    return undefined;
+  });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATEGORY, DATA_DEPARTMENTS, type DataDepartment } from '@cityledger/core';
+import { CATEGORY, DATA_DEPARTMENTS, type DataDepartment, LIMITS } from '@cityledger/core';
 import { bool, configError, Field, filePath, int, num, oneOf, str, strList } from './config-fields';
 import { DEFAULT_MODEL_MANIFEST_PATH } from './features';
 
@@ -51,6 +51,8 @@ export interface GatewayConfig {
     readonly backoffMultiplier: number;
     readonly jitter: number;
     readonly flowAlertFunction: string | null;
+    readonly flowAlertsFunction: string;
+    readonly alertsPerTransaction: number;
     readonly personalDataLagMs: number;
   };
   readonly models: { readonly manifestPath: string; readonly anomaly: boolean };
@@ -156,6 +158,17 @@ export const CONFIG_SCHEMA: Schema = {
       'exchange:recordFlowAlert',
       FUNCTION,
     ).nullable(),
+    flowAlertsFunction: str(
+      'Chaincode function that takes several flow alerts in one transaction (a JSON array, a result per alert).',
+      'exchange:recordFlowAlerts',
+      FUNCTION,
+    ),
+    alertsPerTransaction: int(
+      'Most flow alerts submitted together in one transaction (1: each alone, with flowAlertFunction).',
+      32,
+      1,
+      LIMITS.maxAlertsPerCall,
+    ),
     personalDataLagMs: int(
       "How long after its record committed a personal-data row retries the endorsing peers' NOT_FOUND for that record (a peer behind by a block), ms; then it is rejected.",
       120_000,

@@ -24,6 +24,7 @@ export class GatewayMetrics {
   readonly batchesCut: Counter;
   readonly benignLogged: Counter;
   readonly commitLatency: Histogram<'kind'>;
+  readonly alertsPerTransaction: Histogram;
   readonly scoringLatency: Histogram;
   readonly outboxDepth: Gauge<'state'>;
   readonly collectorReceiveBuffer: Gauge;
@@ -64,6 +65,12 @@ export class GatewayMetrics {
       help: 'From acceptance into the outbox to commit on chain',
       labelNames: ['kind'],
       buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300],
+      registers: r,
+    });
+    this.alertsPerTransaction = new Histogram({
+      name: P + 'alerts_per_transaction',
+      help: 'Flow alerts submitted together in one recordFlowAlerts transaction',
+      buckets: [2, 4, 8, 16, 32, 64],
       registers: r,
     });
     this.scoringLatency = new Histogram({

@@ -1,7 +1,7 @@
 import { CityLedgerError, type ErrorCode } from '@cityledger/core';
 import { type BackoffPolicy, backoffDelay } from './backoff';
 import { TRANSIENT_PERSONAL_DATA } from '@cityledger/core';
-import { interpretResult } from './chaincode-api';
+import { interpretAlertResults, interpretResult } from './chaincode-api';
 import type { Clock, Random } from './clock';
 import type { LedgerPort, SubmitOptions } from './ledger-port';
 import type { Logger } from './logger';
@@ -32,6 +32,16 @@ export interface SubmitterOptions {
    * has not committed the record's block yet), ms; then the row is rejected. Default 0: no waiting.
    */
   readonly personalDataLagMs?: number;
+  /**
+   * Flow alerts several to a transaction: the chaincode function that takes a JSON array of them
+   * (`exchange:recordFlowAlerts`), the most per transaction, and the argument's byte budget. Without
+   * it each flow alert goes alone to `functions['flow-alert']`.
+   */
+  readonly flowAlertBatch?: {
+    readonly function: string;
+    readonly maxAlerts: number;
+    readonly maxBytes: number;
+  };
 }
 
 function asLedgerError(err: unknown): CityLedgerError {
@@ -72,19 +82,47 @@ export class Submitter {
     return this.#inFlight.size;
   }
 
-  /** Claims due rows up to the concurrency limit and starts submitting them. Returns how many. */
+  /**
+   * Claims due rows up to the concurrency limit and starts submitting them. When alerts go several to
+   * a transaction, the flow alerts claimed (topped up with the next due ones) go in groups of at most
+   * `maxAlerts`, in claim order (urgent first). Returns how many rows were claimed.
+   */
   fill(): number {
     const rows = this.#o.outbox.claim(this.#o.concurrency - this.#inFlight.size, this.#kinds);
-    for (const row of rows) {
-      const task = this.#submit(row).finally(() => {
-        this.#inFlight.delete(task);
-        if (this.#running) {
-          this.fill();
-        }
-      });
-      this.#inFlight.add(task);
+    const batch = this.#o.flowAlertBatch;
+    if (batch === undefined || batch.maxAlerts <= 1) {
+      for (const row of rows) {
+        this.#start(this.#submit(row));
+      }
+      return rows.length;
     }
-    return rows.length;
+    const alerts = rows.filter((r) => r.kind === 'flow-alert');
+    for (const row of rows) {
+      if (row.kind !== 'flow-alert') {
+        this.#start(this.#submit(row));
+      }
+    }
+    const topUp =
+      alerts.length > 0 && alerts.length < batch.maxAlerts
+        ? this.#o.outbox.claim(batch.maxAlerts - alerts.length, ['flow-alert'])
+        : [];
+    alerts.push(...topUp);
+    for (let i = 0; i < alerts.length; i += batch.maxAlerts) {
+      for (const group of byteGroups(alerts.slice(i, i + batch.maxAlerts), batch.maxBytes)) {
+        this.#start(group.length === 1 ? this.#submit(group[0] as OutboxRow) : this.#submitAlerts(group));
+      }
+    }
+    return rows.length + topUp.length;
+  }
+
+  #start(submission: Promise<void>): void {
+    const task = submission.finally(() => {
+      this.#inFlight.delete(task);
+      if (this.#running) {
+        this.fill();
+      }
+    });
+    this.#inFlight.add(task);
   }
 
   /** Submits until nothing is due and nothing is in flight (tests and replay use it). */
@@ -182,6 +220,62 @@ export class Submitter {
     }
   }
 
+  /**
+   * Several flow alerts in one transaction; each row is settled by its own result (stored, or refused
+   * with its code), a failure of the whole call as if each row had failed alone.
+   */
+  async #submitAlerts(rows: readonly OutboxRow[]): Promise<void> {
+    const { ledger, outbox, metrics, logger, clock } = this.#o;
+    const fn = (this.#o.flowAlertBatch as NonNullable<SubmitterOptions['flowAlertBatch']>).function;
+    let committed;
+    try {
+      committed = await ledger.submit(fn, [`[${rows.map((r) => r.payload).join(',')}]`]);
+    } catch (err) {
+      const failure = asLedgerError(err);
+      for (const row of rows) {
+        this.#failed(row, failure);
+      }
+      return;
+    }
+    const tx = { txId: committed.transactionId, block: committed.blockNumber };
+    const results = interpretAlertResults(
+      committed.result,
+      rows.map((r) => r.id),
+    );
+    metrics.alertsPerTransaction.observe(rows.length);
+    for (const [i, row] of rows.entries()) {
+      const result = results[i];
+      if (result === undefined) {
+        // The transaction committed but its answer does not account for this row: submit it again
+        // (the chaincode is idempotent, so a stored alert comes back as a duplicate).
+        this.#retry(
+          row,
+          new CityLedgerError('INTERNAL', `no result for alert ${row.id} in ${tx.txId}`),
+          Infinity,
+        );
+        continue;
+      }
+      if (result.stored) {
+        outbox.markCommitted(row.id, { ...tx, duplicate: result.duplicate });
+        metrics.recordsCommitted.inc({ kind: row.kind, duplicate: String(result.duplicate) });
+        metrics.commitLatency.observe({ kind: row.kind }, (clock.now() - row.acceptedAt) / 1000);
+        continue;
+      }
+      const refusal = new CityLedgerError(result.code, result.detail, { transactionId: tx.txId });
+      if (refusal.transient) {
+        this.#failed(row, refusal);
+        continue;
+      }
+      outbox.markRejected(row.id, refusal.code, refusal.detail, tx);
+      metrics.recordsRejected.inc({ kind: row.kind, code: refusal.code });
+      metrics.errors.inc({ stage: 'commit', code: refusal.code });
+      logger.error(
+        { recordId: row.id, kind: row.kind, code: refusal.code, detail: refusal.detail, txId: tx.txId },
+        'flow alert refused by the ledger',
+      );
+    }
+  }
+
   /** Personal data rows: the data from beside the row, as transient data, endorsed by the own org. */
   #options(row: OutboxRow): SubmitOptions | undefined {
     if (row.kind !== 'personal-data') {
@@ -247,4 +341,28 @@ export class Submitter {
       'record rejected by the ledger',
     );
   }
+}
+
+/**
+ * Consecutive runs of rows whose payloads, as one JSON array, fit in `maxBytes` (a row too large for
+ * any array still gets a group of its own: the chain then refuses it alone).
+ */
+export function byteGroups(rows: readonly OutboxRow[], maxBytes: number): OutboxRow[][] {
+  const groups: OutboxRow[][] = [];
+  let current: OutboxRow[] = [];
+  let bytes = 2; // the brackets
+  for (const row of rows) {
+    const size = Buffer.byteLength(row.payload) + (current.length > 0 ? 1 : 0);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      groups.push(current);
+      current = [];
+      bytes = 2;
+    }
+    bytes += Buffer.byteLength(row.payload) + (current.length > 0 ? 1 : 0);
+    current.push(row);
+  }
+  if (current.length > 0) {
+    groups.push(current);
+  }
+  return groups;
 }

@@ -244,6 +244,141 @@ describe('Submitter', () => {
     expect(payloads.every((p) => outbox.get(p)?.duplicate === true)).toBe(true);
   });
 
+  describe('flow alerts several to a transaction', () => {
+    const ALERTS = { function: 'recordFlowAlerts', maxAlerts: 3, maxBytes: 65_536 };
+    const alerts = (n: number, urgent: (i: number) => boolean = () => false) =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `a${i}`,
+        kind: 'flow-alert' as const,
+        payload: `{"alert":${i}}`,
+        urgent: urgent(i),
+      }));
+    /** Answers like recordFlowAlerts: each alert's result by `answer` (default: stored). */
+    function chainAnswers(answer: (payload: unknown, i: number) => Record<string, unknown> = () => ({})) {
+      ledger.respond = (call) => {
+        const list = JSON.parse(call.args[0] ?? '[]') as unknown;
+        if (!Array.isArray(list)) {
+          return ledger.store(call); // recordFlowAlert: one alert
+        }
+        return ledger.committed({
+          results: list.map((p, i) => ({
+            id: `a${(p as { alert: number }).alert}`,
+            stored: true,
+            duplicate: false,
+            ...answer(p, i),
+          })),
+        });
+      };
+    }
+    const withAlerts = (o: Partial<ConstructorParameters<typeof Submitter>[0]> = {}) =>
+      submitter({
+        functions: { ...FUNCTIONS, 'flow-alert': 'recordFlowAlert' },
+        flowAlertBatch: ALERTS,
+        ...o,
+      });
+
+    it('sends due alerts in groups of at most maxAlerts as one JSON array each, urgent ones first', async () => {
+      outbox.accept(alerts(7, (i) => i === 6));
+      chainAnswers();
+      await withAlerts({ concurrency: 1 }).pump();
+      expect(ledger.calls.map((c) => c.fn)).toEqual([
+        'recordFlowAlerts',
+        'recordFlowAlerts',
+        'recordFlowAlert',
+      ]);
+      expect(ledger.calls[0]?.args).toEqual(['[{"alert":6},{"alert":0},{"alert":1}]']);
+      expect(ledger.calls[1]?.args).toEqual(['[{"alert":2},{"alert":3},{"alert":4}]']);
+      // A group of one goes alone, to the single-alert function.
+      expect(ledger.calls[2]?.args).toEqual(['{"alert":5}']);
+      expect(outbox.counts()).toMatchObject({ committed: 7, pending: 0, submitting: 0 });
+      expect(outbox.get('a1')?.txId).toBe(outbox.get('a6')?.txId);
+      expect(await metricValue('records_committed_total', { kind: 'flow-alert', duplicate: 'false' })).toBe(
+        7,
+      );
+    });
+
+    it('settles each row by its own result: stored, duplicate, refused, or retried when transient', async () => {
+      outbox.accept(alerts(3));
+      chainAnswers(
+        (_, i) =>
+          [
+            {},
+            { duplicate: true },
+            { stored: false, code: 'VERDICT_MISMATCH', detail: 'scores give suspicious' },
+          ][i] ?? {},
+      );
+      await withAlerts().pump();
+      expect(ledger.calls).toHaveLength(1);
+      expect(outbox.get('a0')).toMatchObject({ state: 'committed', duplicate: false });
+      expect(outbox.get('a1')).toMatchObject({ state: 'committed', duplicate: true });
+      expect(outbox.get('a2')).toMatchObject({ state: 'rejected', errorCode: 'VERDICT_MISMATCH' });
+      expect(outbox.get('a2')?.txId).toBe(outbox.get('a0')?.txId);
+
+      outbox.accept(alerts(5).slice(3));
+      chainAnswers((_, i) => (i === 0 ? { stored: false, code: 'MVCC_CONFLICT', detail: 'x' } : {}));
+      await withAlerts().pump();
+      expect(outbox.get('a3')).toMatchObject({ state: 'pending', errorCode: 'MVCC_CONFLICT' });
+      expect(outbox.get('a4')?.state).toBe('committed');
+    });
+
+    it('fails every row of the group as if alone when the whole call fails', async () => {
+      outbox.accept(alerts(3));
+      ledger.respond = () => {
+        throw ledgerError('UNAVAILABLE');
+      };
+      await withAlerts().pump();
+      expect(['a0', 'a1', 'a2'].map((id) => outbox.get(id)?.state)).toEqual([
+        'pending',
+        'pending',
+        'pending',
+      ]);
+      expect(outbox.get('a0')?.errorCode).toBe('UNAVAILABLE');
+      ledger.respond = () => {
+        throw ledgerError('UNAUTHORIZED');
+      };
+      clock.advance(10_000);
+      await withAlerts().pump();
+      expect(['a0', 'a1', 'a2'].map((id) => outbox.get(id)?.errorCode)).toEqual([
+        'UNAUTHORIZED',
+        'UNAUTHORIZED',
+        'UNAUTHORIZED',
+      ]);
+      expect(outbox.counts()).toMatchObject({ rejected: 3 });
+    });
+
+    it('submits again, never settles, a row the answer does not account for', async () => {
+      outbox.accept(alerts(2));
+      ledger.respond = () => ledger.committed({ results: [{ id: 'a0', stored: true, duplicate: false }] });
+      await withAlerts().pump();
+      expect(outbox.get('a0')?.state).toBe('committed');
+      expect(outbox.get('a1')).toMatchObject({ state: 'pending', errorCode: 'INTERNAL' });
+      // An answer naming another alert at a row's place does not settle it either.
+      outbox.accept(alerts(3).slice(2));
+      ledger.respond = () =>
+        ledger.committed({
+          results: [
+            { id: 'a2', stored: true, duplicate: false },
+            { id: 'a9', stored: true, duplicate: false },
+          ],
+        });
+      clock.advance(10_000);
+      await withAlerts().pump();
+      // a2 is due since its acceptance, a1 only after its backoff: a2 first.
+      expect(ledger.calls.at(-1)?.args).toEqual(['[{"alert":2},{"alert":1}]']);
+      expect(outbox.get('a1')?.state).toBe('pending');
+      expect(outbox.get('a2')?.state).toBe('committed');
+    });
+
+    it('splits a group whose array would exceed the byte budget', async () => {
+      outbox.accept(alerts(3));
+      chainAnswers();
+      // Each payload is 11 bytes: two fit in 2 + 11 + 1 + 11 = 25 bytes, three do not.
+      await withAlerts({ flowAlertBatch: { ...ALERTS, maxBytes: 25 } }).pump();
+      expect(ledger.calls.map((c) => c.args[0])).toEqual(['[{"alert":0},{"alert":1}]', '{"alert":2}']);
+      expect(outbox.counts()).toMatchObject({ committed: 3 });
+    });
+  });
+
   it('runs on its own timer once started and stops cleanly', async () => {
     const s = submitter({ pollMs: 10 });
     s.start();
