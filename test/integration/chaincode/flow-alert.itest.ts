@@ -8,6 +8,8 @@ import {
   type FlowAlertEvent,
   flowAlertId,
   type FlowAlertOutcome,
+  type FlowAlertsEvent,
+  type FlowAlertsOutcome,
   type ModelSpec,
   type Page,
   signFlowAlertAttestation,
@@ -139,5 +141,44 @@ describe('chaincode: recordFlowAlert', () => {
     const theirs = await other.evaluateJson<Page<FlowAlertEntry>>('audit:queryFlowAlerts', [query]);
     expect(theirs.items).toEqual([]);
     await expectCode(other.evaluate('audit:getFlowAlert', [entry.id]), 'UNAUTHORIZED');
+  });
+
+  it('recordFlowAlerts stores several alerts in one transaction, refuses a bad one alone, one combined event', async () => {
+    const good = [sign(), sign({ threatScore: 0.75, verdict: 'suspicious' })];
+    const forged = signWith(
+      privatePem(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey),
+      city.gatewayId,
+    );
+    const list = [good[0], forged, good[1], good[0]];
+    const committed = await city.gateway.submit('exchange:recordFlowAlerts', [JSON.stringify(list)]);
+    const { results } = JSON.parse(Buffer.from(committed.result).toString('utf8')) as FlowAlertsOutcome;
+    expect(results).toEqual([
+      { id: flowAlertId(good[0]!), stored: true, duplicate: false },
+      { id: flowAlertId(forged), stored: false, code: 'BAD_SIGNATURE', detail: expect.any(String) as string },
+      { id: flowAlertId(good[1]!), stored: true, duplicate: false },
+      { id: flowAlertId(good[0]!), stored: true, duplicate: true },
+    ]);
+    const auditor = pool.as('audit', 'auditor');
+    for (const alert of good) {
+      const entry = await auditor.evaluateJson<FlowAlertEntry>('audit:getFlowAlert', [flowAlertId(alert)]);
+      expect(entry).toMatchObject({ alert, txId: committed.transactionId });
+    }
+    await expectCode(auditor.evaluateJson('audit:getFlowAlert', [flowAlertId(forged)]), 'NOT_FOUND');
+    // The same alert alone is now a duplicate.
+    expect((await submit(good[1]!)).duplicate).toBe(true);
+
+    const events = await city.gateway.chaincodeEvents({ startBlock: committed.blockNumber });
+    try {
+      for await (const event of events) {
+        if (event.transactionId === committed.transactionId) {
+          expect(event.eventName).toBe(EVENTS.flowAlerts);
+          const decoded = decodeEvent(event.eventName, event.payload) as FlowAlertsEvent;
+          expect(decoded.alerts.map((a) => a.alertId)).toEqual(good.map(flowAlertId));
+          break;
+        }
+      }
+    } finally {
+      events.close();
+    }
   });
 });
