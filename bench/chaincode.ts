@@ -21,6 +21,9 @@
 //    no commit), with the same CPU accounting.
 // 5. anchorBatch with 1,000 and 10,000 records: build (canonical leaves, RFC 6962 root, signature)
 //    plus commit, sequentially, chained to the gateway's previous root.
+// 6. recordFlowAlerts: --grouped-alerts flow alerts (default 6,400), --alerts-per-tx (default 32, the
+//    gateway's default) to a transaction, C workers: alerts committed per second (every result
+//    checked: stored, not a duplicate), against the single-alert arm's.
 // Top-level `ratio` = recordExchange records/s / baseline records/s over all rounds; ratio.roundMin /
 // roundMedian / roundMax are the same quotient within each round. The machine is shared: figures move
 // with other load, which the alternating rounds spread over the arms alike, and the spread of the
@@ -37,6 +40,7 @@ import {
   type ExchangeRecord,
   type FlowAlert,
   type FlowAlertContent,
+  type FlowAlertsOutcome,
   GENESIS_ROOT,
   type GatewayRegistration,
   type ModelSpec,
@@ -60,6 +64,8 @@ const BATCH_SIZES = [1_000, 10_000];
 const BATCH_REPEATS = 2;
 const EVALUATIONS = 240;
 const WARM_EVALUATIONS = 720;
+const ALERTS_PER_TX = arg('--alerts-per-tx', 32);
+const GROUPED_ALERTS = arg('--grouped-alerts', 6_400);
 
 const unique = (prefix: string): string =>
   `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -389,6 +395,32 @@ function batchFigures(runs: readonly BatchRun[]): Figure[] {
   });
 }
 
+/** Flow alerts `ALERTS_PER_TX` to a transaction; throws unless every alert is newly stored. */
+async function alertGroups(
+  gateway: LedgerClient,
+  city: City,
+  alerts: number,
+): Promise<{ arm: ArmResult; alertsStored: number }> {
+  const groups = chunk(signedAlerts(city, alerts), Math.ceil(alerts / ALERTS_PER_TX));
+  const arm = emptyArm();
+  let alertsStored = 0;
+  await runArm(
+    arm,
+    groups.map((group) => async () => {
+      const outcome = await gateway.submitJson<FlowAlertsOutcome>('exchange:recordFlowAlerts', [
+        `[${group.join(',')}]`,
+      ]);
+      const stored = outcome.results.filter((r) => r.stored && !r.duplicate).length;
+      if (stored !== group.length) {
+        throw new Error(`recordFlowAlerts stored ${stored} of ${group.length}: ${JSON.stringify(outcome)}`);
+      }
+      alertsStored += stored;
+    }),
+    Math.min(CONCURRENCY, groups.length),
+  );
+  return { arm, alertsStored };
+}
+
 async function main(): Promise<void> {
   const profile = loadConnectionProfile('health');
   const peer = profile.peers[0];
@@ -495,6 +527,7 @@ async function main(): Promise<void> {
     );
 
     const batches = await anchorBatches(gateway, city);
+    const { arm: grouped, alertsStored: groupedAlerts } = await alertGroups(gateway, city, GROUPED_ALERTS);
     const exchangeRate = (arms.recordExchange.committed * 1000) / arms.recordExchange.wallMs;
     const baselineRate = (arms.baseline.committed * 1000) / arms.baseline.wallMs;
     const ratio = round(exchangeRate / baselineRate, 3);
@@ -508,13 +541,22 @@ async function main(): Promise<void> {
       { name: 'argumentBytes.baseline', value: Buffer.byteLength(values[0] ?? ''), unit: 'bytes' },
       { name: 'argumentBytes.recordFlowAlert', value: Buffer.byteLength(alerts[0] ?? ''), unit: 'bytes' },
       ...batchFigures(batches),
+      ...armFigures(`recordFlowAlerts.${ALERTS_PER_TX}PerTransaction`, grouped),
+      {
+        name: `recordFlowAlerts.${ALERTS_PER_TX}PerTransaction.alertsPerSecond`,
+        value: round((groupedAlerts * 1000) / grouped.wallMs, 1),
+        unit: 'alerts/s',
+      },
       { name: 'ratio.roundMin', value: round(Math.min(...roundRatios), 3), unit: 'ratio in one round' },
       { name: 'ratio.roundMedian', value: round(percentile(roundRatios, 50), 3), unit: 'ratio in one round' },
       { name: 'ratio.roundMax', value: round(Math.max(...roundRatios), 3), unit: 'ratio in one round' },
       { name: 'ratio', value: ratio, unit: 'recordExchange / baseline records/s' },
     ];
     const errors = Object.fromEntries(
-      Object.entries(arms).map(([name, a]) => [name, Object.fromEntries(a.errors)]),
+      Object.entries({ ...arms, recordFlowAlerts: grouped }).map(([name, a]) => [
+        name,
+        Object.fromEntries(a.errors),
+      ]),
     );
     saveResults('chaincode', figures, {
       ratio,
