@@ -11,6 +11,18 @@ export interface AttestationSigner {
   /** SPKI PEM of the public key, as registered on chain. */
   readonly publicKeyPem: string;
   sign(message: Uint8Array): Promise<string>;
+  /**
+   * Optional capability of a signer whose private key is held in this process (the key file): the
+   * key, for worker threads of this process to sign with `signWithKey` (posted to a worker, a
+   * KeyObject is cloned, never exported as text). A signer whose key cannot leave its device (TPM,
+   * HSM) has none, and its signatures are made through `sign` on the main thread.
+   */
+  workerKey?(): KeyObject;
+}
+
+/** core's attestation signature of `message` with a P-256 key: base64 IEEE-P1363 ECDSA / SHA-256. */
+export function signWithKey(key: KeyObject, message: Uint8Array): string {
+  return sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' }).toString('base64');
 }
 
 /** Signs a record's or batch's content in core's attestation format. */
@@ -60,8 +72,11 @@ export class KeyFileSigner implements AttestationSigner {
   }
 
   sign(message: Uint8Array): Promise<string> {
-    const signature = sign('sha256', message, { key: this.#key, dsaEncoding: 'ieee-p1363' });
-    return Promise.resolve(signature.toString('base64'));
+    return Promise.resolve(signWithKey(this.#key, message));
+  }
+
+  workerKey(): KeyObject {
+    return this.#key;
   }
 }
 

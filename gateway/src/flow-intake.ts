@@ -1,26 +1,26 @@
-import {
-  ATTESTATION_CONTEXT,
-  CityLedgerError,
-  type FlowAlertContent,
-  type FlowTuple,
-  LIMITS,
-  sha256Hex,
-} from '@cityledger/core';
+import { CityLedgerError, type FlowTuple } from '@cityledger/core';
 import type { AttestationSigner } from './attestation-signer';
 import type { BenignLog } from './benign-log';
 import type { Clock } from './clock';
 import type { Db } from './db';
 import type { BiFlow } from './flow/biflow';
-import { type AlertModels, FlowAlerts } from './flow-alerts';
+import { type AlertContext, type AlertModels, unsignedAlert } from './flow-alert-build';
+import {
+  addAlert,
+  type AlertBatch,
+  alertTaskInput,
+  type AlertWorker,
+  emptyAlertBatch,
+  evenParts,
+  mergeAlertBatches,
+} from './flow-alert-task';
+import { FlowAlerts } from './flow-alerts';
 import { type FlowRecordContext, flowRecordContent, type FlowRecordContent } from './flow-record';
 import type { Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
-import type { NewOutboxRow, Outbox } from './outbox';
+import type { Outbox } from './outbox';
 import type { Scorer, Scores } from './ports';
-import { signedJson } from './signed-json';
 import type { ThreatBoard } from './threat-board';
-
-const ALERT_CONTEXT_LINE = Buffer.from(`${ATTESTATION_CONTEXT.flowAlert}\n`, 'utf8');
 
 export interface FlowIntakeOptions {
   readonly scorer: Scorer;
@@ -35,6 +35,13 @@ export interface FlowIntakeOptions {
   readonly context: FlowRecordContext;
   /** The models flow alerts cite. */
   readonly alertModels: AlertModels;
+  /**
+   * Scoring workers that build and sign flow alerts too: the scoring pool created with this gateway's
+   * `flowAlertTasks` (its workers have the signer's key). They and this thread share each chunk's
+   * alerts. Without it (a signer whose key cannot go to a worker), all are built on this thread with
+   * `signer`; so is a worker's part when its task fails.
+   */
+  readonly alertWorker?: AlertWorker;
   /** Flows handed to the scorer per call (the scorer micro-batches further). */
   readonly chunkSize: number;
   /** Flows accepted but not yet stored; beyond it, new flows are dropped and counted. */
@@ -69,6 +76,7 @@ export interface FlowIntakeStats {
 export class FlowIntake {
   readonly #o: FlowIntakeOptions;
   readonly #alerts: FlowAlerts;
+  readonly #alertContext: AlertContext;
   readonly #pending = new Set<Promise<void>>();
   readonly #waiters: (() => void)[] = [];
   #inFlight = 0;
@@ -80,6 +88,11 @@ export class FlowIntake {
   constructor(options: FlowIntakeOptions) {
     this.#o = options;
     this.#alerts = new FlowAlerts(options.db);
+    this.#alertContext = {
+      gatewayId: options.context.gatewayId,
+      salt: this.#alerts.salt,
+      models: options.alertModels,
+    };
   }
 
   /** The flow a flow alert of this gateway is about (the mapping kept at the edge). */
@@ -150,45 +163,71 @@ export class FlowIntake {
     }
   }
 
-  /** A signed core flow alert for a flagged flow, or undefined (counted) when the flow cannot be one. */
-  async #alert(flow: BiFlow, score: Scores): Promise<PendingAlert | undefined> {
-    try {
-      const { content, tuple } = this.#alerts.content(
-        this.#o.context.gatewayId,
-        flow,
-        score,
-        this.#o.alertModels,
-      );
-      // The content was validated by parseFlowAlertContent; one canonical encoding gives its bytes,
-      // which serve as the id (core's flowAlertId) and, behind the context line, as the signed
-      // message, and the payload with the signature.
-      const encoded = signedJson(content);
-      const bytes = Buffer.from(encoded.content, 'utf8');
-      const signature = await this.#o.signer.sign(Buffer.concat([ALERT_CONTEXT_LINE, bytes]));
-      const payload = encoded.withSignature(signature);
-      if (Buffer.byteLength(payload) > LIMITS.maxRecordBytes) {
-        throw new CityLedgerError('PAYLOAD_TOO_LARGE', `flow alert exceeds ${LIMITS.maxRecordBytes} bytes`);
-      }
-      // Malicious alerts go out before anything else queued (outbox priority).
-      const row: NewOutboxRow = {
-        id: sha256Hex(bytes),
-        kind: 'flow-alert',
-        payload,
-        urgent: content.verdict === 'malicious',
-      };
-      return { row, content, tuple };
-    } catch (err) {
-      this.#drop(1, 'invalid-flow');
-      this.#o.logger.warn({ err, exporter: flow.exporter }, 'flagged flow cannot be an alert');
-      return undefined;
+  /**
+   * Signed core flow alerts for the flagged flows of a chunk (positions `flagged`), in flow order, and
+   * the flows that cannot be one. With an alert worker, the main thread and each scoring worker take an
+   * equal part, the workers' parts as tasks built meanwhile: with all of them in the worker, the worker
+   * (which also runs every inference) became the slower thread and the main thread waited on it.
+   */
+  async #buildAlerts(
+    flows: readonly BiFlow[],
+    scores: readonly Scores[],
+    flagged: readonly number[],
+  ): Promise<AlertBatch> {
+    const worker = this.#o.alertWorker;
+    if (worker === undefined) {
+      return this.#buildHere(flows, scores, flagged);
     }
+    const parts = evenParts(flagged, worker.workers + 1);
+    const mine = parts.pop() ?? [];
+    const theirs = parts.map((part) => this.#buildThere(worker, flows, scores, part));
+    const here = await this.#buildHere(flows, scores, mine);
+    return mergeAlertBatches([...(await Promise.all(theirs)), here]);
+  }
+
+  /** Alerts built by a worker; on this thread when the worker cannot (crashed, pool closing). */
+  async #buildThere(
+    worker: AlertWorker,
+    flows: readonly BiFlow[],
+    scores: readonly Scores[],
+    part: readonly number[],
+  ): Promise<AlertBatch> {
+    if (part.length > 0) {
+      try {
+        return (await worker.runTask(alertTaskInput(flows, scores, part))) as AlertBatch;
+      } catch (err) {
+        this.#o.logger.warn(
+          { err, flows: part.length },
+          'flow alerts built on the main thread: the worker failed',
+        );
+      }
+    }
+    return this.#buildHere(flows, scores, part);
+  }
+
+  /** Alerts built and signed on this thread, with the signer. */
+  async #buildHere(
+    flows: readonly BiFlow[],
+    scores: readonly Scores[],
+    part: readonly number[],
+  ): Promise<AlertBatch> {
+    const batch = emptyAlertBatch();
+    for (const i of part) {
+      try {
+        const unsigned = unsignedAlert(this.#alertContext, flows[i] as BiFlow, scores[i] as Scores);
+        addAlert(batch, unsigned.sign(await this.#o.signer.sign(unsigned.message)));
+      } catch (err) {
+        batch.invalid.push({ index: i, error: err });
+      }
+    }
+    return batch;
   }
 
   async #store(flows: readonly BiFlow[], scores: readonly Scores[]): Promise<void> {
-    const { clock, context, threats, metrics } = this.#o;
+    const { clock, context, threats, metrics, logger } = this.#o;
     const now = clock.now();
     const benign: FlowRecordContent[] = [];
-    const alerts: PendingAlert[] = [];
+    const flagged: number[] = [];
     const verdicts = { benign: 0, suspicious: 0, malicious: 0 };
     for (const [i, flow] of flows.entries()) {
       const score = scores[i] as Scores;
@@ -196,12 +235,14 @@ export class FlowIntake {
       verdicts[score.verdict] += 1;
       if (score.verdict === 'benign') {
         benign.push(flowRecordContent(context, flow, score, now));
-        continue;
+      } else {
+        flagged.push(i);
       }
-      const alert = await this.#alert(flow, score);
-      if (alert !== undefined) {
-        alerts.push(alert);
-      }
+    }
+    const alerts = flagged.length === 0 ? emptyAlertBatch() : await this.#buildAlerts(flows, scores, flagged);
+    for (const { index, error } of alerts.invalid) {
+      this.#drop(1, 'invalid-flow');
+      logger.warn({ err: error, exporter: flows[index]?.exporter }, 'flagged flow cannot be an alert');
     }
     for (const verdict of ['benign', 'suspicious', 'malicious'] as const) {
       this.#stats[verdict] += verdicts[verdict];
@@ -225,10 +266,17 @@ export class FlowIntake {
       this.#o.db.transaction(() => {
         for (const { benign, alerts } of group) {
           this.#o.benignLog.append(benign);
-          this.#o.outbox.accept(alerts.map((a) => a.row));
-          for (const a of alerts) {
-            this.#alerts.remember(a.row.id, a.content, a.tuple);
-          }
+          this.#o.outbox.accept(
+            alerts.ids.map((id, i) => ({
+              id,
+              kind: 'flow-alert' as const,
+              payload: alerts.payloads[i] as string,
+              urgent: alerts.urgent[i] === true,
+            })),
+          );
+          alerts.ids.forEach((id, i) => {
+            this.#alerts.remember(id, alerts.flowRefs[i] as string, alerts.tuples[i] as string);
+          });
         }
       })();
     } catch (err) {
@@ -242,8 +290,8 @@ export class FlowIntake {
       this.#stats.scored += flows;
       metrics.flowsScored.inc(flows);
       metrics.benignLogged.inc(benign.length);
-      metrics.recordsAccepted.inc({ kind: 'flow-alert' }, alerts.length);
-      stored += benign.length + alerts.length;
+      metrics.recordsAccepted.inc({ kind: 'flow-alert' }, alerts.ids.length);
+      stored += benign.length + alerts.ids.length;
       resolve();
     }
     if (stored > 0) {
@@ -255,13 +303,7 @@ export class FlowIntake {
 interface StoreWork {
   readonly flows: number;
   readonly benign: readonly FlowRecordContent[];
-  readonly alerts: readonly PendingAlert[];
+  readonly alerts: AlertBatch;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
-}
-
-interface PendingAlert {
-  readonly row: NewOutboxRow;
-  readonly content: FlowAlertContent;
-  readonly tuple: FlowTuple;
 }

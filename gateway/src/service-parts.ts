@@ -12,6 +12,9 @@ import { DirLock } from './dir-lock';
 import { ExchangeIntake } from './exchange-intake';
 import { FailoverLedger } from './failover-ledger';
 import { loadModelManifest, type ModelManifest } from './features';
+import type { AlertModels } from './flow-alert-build';
+import { type AlertWorker, flowAlertTasks } from './flow-alert-task';
+import { flowRefSalt } from './flow-alerts';
 import { FlowIntake } from './flow-intake';
 import type { LedgerPort } from './ledger-port';
 import { createLogger, type Logger } from './logger';
@@ -162,11 +165,30 @@ function models(config: GatewayConfig, o: PartOverrides): { manifest?: ModelMani
   return { manifest, model: o.model ?? citedModel(manifest, config.models.anomaly) };
 }
 
-async function poolScorer(manifest: ModelManifest | undefined, config: GatewayConfig): Promise<PoolScorer> {
+/**
+ * The scoring pool, whose workers also build and sign flow alerts when the signer's key can be handed
+ * to them (flowAlertTasks); then it is the flow intake's alert worker too.
+ */
+async function poolScorer(
+  manifest: ModelManifest | undefined,
+  config: GatewayConfig,
+  tasks: ReturnType<typeof flowAlertTasks>,
+): Promise<{ scorer: PoolScorer; alertWorker: AlertWorker | undefined }> {
   if (manifest === undefined) {
     throw new Error('a scorer needs the model manifest');
   }
-  return new PoolScorer(await ScoringPool.create(scoringPoolOptions(manifest, config)));
+  const pool = await ScoringPool.create({
+    ...scoringPoolOptions(manifest, config),
+    ...(tasks === undefined ? {} : { tasks }),
+  });
+  return { scorer: new PoolScorer(pool), alertWorker: tasks === undefined ? undefined : pool };
+}
+
+function alertModels(model: CitedModel): AlertModels {
+  return {
+    classifier: { id: model.id, version: model.version },
+    ...(model.anomaly === undefined ? {} : { anomaly: model.anomaly }),
+  };
 }
 
 function ledgerAndPolicy(
@@ -213,7 +235,11 @@ export async function buildParts(config: GatewayConfig, o: PartOverrides = {}): 
       gatewayId: config.gatewayId,
       policy: config.batching,
     });
-    const scorer = o.scorer ?? (await poolScorer(manifest, config));
+    const alertContext = { gatewayId: config.gatewayId, salt: flowRefSalt(db), models: alertModels(model) };
+    const { scorer, alertWorker } =
+      o.scorer === undefined
+        ? await poolScorer(manifest, config, flowAlertTasks(signer, alertContext))
+        : { scorer: o.scorer, alertWorker: undefined };
     opened.unshift(() => scorer.close?.());
     const { ledger, policy } = ledgerAndPolicy(config, o, logger, metrics);
     opened.unshift(() => ledger?.close());
@@ -241,10 +267,8 @@ export async function buildParts(config: GatewayConfig, o: PartOverrides = {}): 
       metrics,
       logger,
       context: recordContext,
-      alertModels: {
-        classifier: { id: model.id, version: model.version },
-        ...(model.anomaly === undefined ? {} : { anomaly: model.anomaly }),
-      },
+      alertModels: alertContext.models,
+      ...(alertWorker === undefined ? {} : { alertWorker }),
       chunkSize: config.scoring.microBatchSize,
       maxInFlight: config.scoring.maxQueuedFlows,
       onStored: () => submitter?.notify(),

@@ -16,6 +16,8 @@ export const SCORING_FAILURES = {
   'model-load-failed': 'INTERNAL',
   /** onnxruntime failed on a batch. */
   'inference-failed': 'INTERNAL',
+  /** A task's handler threw in the worker (ScoringPool.runTask). */
+  'task-failed': 'INTERNAL',
   /** A feature row has the wrong length or a non-finite value. */
   'invalid-input': 'INVALID_ARGUMENT',
 } as const satisfies Record<string, ErrorCode>;

@@ -3,7 +3,7 @@ import { type Worker } from 'node:worker_threads';
 import { type Verdict } from '@cityledger/core';
 import { ScoringError } from './errors';
 import { type ModelFile, verifyModelFile, type VerifiedModel } from './model-file';
-import { type WorkerInit, type WorkerMessage } from './protocol';
+import { type TaskMessage, type WorkerData, type WorkerInit, type WorkerMessage } from './protocol';
 import { type Batch, complete, fail, RequestQueue, type ScoredRows } from './request-queue';
 import { checkVerdictThresholds, combineVerdict, type VerdictThresholds } from './verdict';
 import { defaultWorkerEntry, startWorker } from './worker-launch';
@@ -29,6 +29,12 @@ export interface ScoringPoolOptions {
   readonly maxQueuedRows?: number;
   /** Worker entry file; default worker.js (or worker.ts from the sources) next to this module. */
   readonly workerEntry?: string;
+  /**
+   * Tasks besides scoring (runTask): `entry` is a worker entry that imports ./worker and answers
+   * tasks through worker-tasks.ts's serveTasks; `data` reaches it as `workerData.task` (cloned, so it
+   * may hold what postMessage can clone, e.g. a KeyObject). Replaces `workerEntry`.
+   */
+  readonly tasks?: { readonly entry: string; readonly data: unknown };
   /** Monotonic clock in ms; default performance.now. */
   readonly now?: () => number;
 }
@@ -57,15 +63,25 @@ export interface ScoringStats {
   readonly overloadRejectedRows: number;
   readonly workerCrashes: number;
   readonly failedBatches: number;
+  /** runTask calls answered, and those that failed (task error, crash, close). */
+  readonly tasks: number;
+  readonly failedTasks: number;
 }
 
 type SlotState = 'starting' | 'idle' | 'busy' | 'dead';
+
+interface PendingTask {
+  readonly resolve: (output: unknown) => void;
+  readonly reject: (err: Error) => void;
+}
 
 interface Slot {
   readonly index: number;
   worker: Worker | undefined;
   state: SlotState;
   batch: { readonly id: number; readonly batch: Batch } | undefined;
+  /** Tasks sent to this worker and not answered yet, by id. */
+  readonly tasks: Map<number, PendingTask>;
   /** Crashes since the last successful batch, for restart backoff. */
   crashStreak: number;
 }
@@ -126,12 +142,15 @@ export class ScoringPool {
   readonly #hasAnomaly: boolean;
   readonly #entry: string;
   readonly #init: WorkerInit;
+  readonly #taskData: unknown;
+  readonly #hasTasks: boolean;
   readonly #now: () => number;
   readonly #queue: RequestQueue;
   readonly #slots: Slot[] = [];
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #nextBatchId = 1;
+  #nextTaskId = 1;
   #closing = false;
   #closed: Promise<void> | undefined;
   #drained: (() => void) | undefined;
@@ -142,6 +161,8 @@ export class ScoringPool {
     overloadRejectedRows: 0,
     workerCrashes: 0,
     failedBatches: 0,
+    tasks: 0,
+    failedTasks: 0,
   };
 
   private constructor(options: ScoringPoolOptions, resolved: Resolved, models: readonly VerifiedModel[]) {
@@ -149,7 +170,9 @@ export class ScoringPool {
     this.#featureCount = options.featureCount;
     this.#thresholds = options.thresholds;
     this.#hasAnomaly = models.some((m) => m.key === 'anomaly');
-    this.#entry = options.workerEntry ?? defaultWorkerEntry();
+    this.#entry = options.tasks?.entry ?? options.workerEntry ?? defaultWorkerEntry();
+    this.#hasTasks = options.tasks !== undefined;
+    this.#taskData = options.tasks?.data;
     this.#now = options.now ?? (() => performance.now());
     this.#queue = new RequestQueue(options.featureCount);
     this.#init = {
@@ -197,6 +220,53 @@ export class ScoringPool {
       out[i] = this.#flowScore(scored, i);
     }
     return out;
+  }
+
+  /**
+   * Runs a task of the `tasks` entry in a worker thread (the one with the fewest tasks pending) and
+   * resolves with its output. Tasks go out at once, beside the worker's batches: a worker answers
+   * them in order, between inferences. Rejects with ScoringError `closed` once the pool closes,
+   * `worker-crashed` when no worker runs or its worker dies meanwhile, `task-failed` when the
+   * task's handler throws.
+   */
+  runTask(input: unknown): Promise<unknown> {
+    if (!this.#hasTasks) {
+      return Promise.reject(new ScoringError('invalid-input', 'this pool was created without tasks'));
+    }
+    if (this.#closing) {
+      return Promise.reject(new ScoringError('closed', 'the scoring pool is closed'));
+    }
+    const slot = this.#taskSlot();
+    if (slot === undefined) {
+      return Promise.reject(
+        new ScoringError('worker-crashed', 'no worker is running; they are being restarted'),
+      );
+    }
+    const worker = slot.worker as Worker;
+    const id = this.#nextTaskId++;
+    const message: TaskMessage = { type: 'task', id, input };
+    return new Promise<unknown>((resolve, reject) => {
+      slot.tasks.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage(message);
+    });
+  }
+
+  /** The running worker with the fewest tasks pending. */
+  #taskSlot(): Slot | undefined {
+    let slot: Slot | undefined;
+    for (const s of this.#slots) {
+      const running = s.state === 'idle' || s.state === 'busy';
+      if (running && (slot === undefined || s.tasks.size < slot.tasks.size)) {
+        slot = s;
+      }
+    }
+    return slot;
+  }
+
+  /** Worker threads of the pool (running or being restarted). */
+  get workers(): number {
+    return this.#o.workers;
   }
 
   stats(): ScoringStats {
@@ -248,7 +318,7 @@ export class ScoringPool {
   }
 
   #pending(): boolean {
-    return this.#queue.rows > 0 || this.#slots.some((s) => s.state === 'busy');
+    return this.#queue.rows > 0 || this.#slots.some((s) => s.state === 'busy' || s.tasks.size > 0);
   }
 
   #pack(rows: readonly ArrayLike<number>[]): Float32Array {
@@ -390,13 +460,17 @@ export class ScoringPool {
       worker: undefined,
       state: 'dead',
       batch: undefined,
+      tasks: new Map(),
       crashStreak: 0,
     };
     this.#slots[index] = slot;
     slot.state = 'starting';
     let worker: Worker;
     try {
-      worker = startWorker(this.#entry, { init: this.#init }, { resourceLimits: WORKER_LIMITS });
+      const data: WorkerData = this.#hasTasks
+        ? { init: this.#init, task: this.#taskData }
+        : { init: this.#init };
+      worker = startWorker(this.#entry, data, { resourceLimits: WORKER_LIMITS });
     } catch (err) {
       slot.state = 'dead';
       return Promise.reject(
@@ -417,6 +491,8 @@ export class ScoringPool {
           started = true;
           reject(new ScoringError('model-load-failed', `worker ${index}: ${msg.message}`));
           void worker.terminate();
+        } else if (msg.type === 'task-result' || msg.type === 'task-error') {
+          this.#onTaskAnswer(slot, msg);
         } else {
           this.#onResult(slot, msg);
         }
@@ -438,14 +514,14 @@ export class ScoringPool {
     });
   }
 
-  #onResult(slot: Slot, msg: Exclude<WorkerMessage, { type: 'ready' | 'init-error' }>): void {
+  #onResult(slot: Slot, msg: Extract<WorkerMessage, { type: 'result' | 'run-error' }>): void {
     const inFlight = slot.batch;
     if (inFlight?.id !== msg.id) {
       return;
     }
     slot.batch = undefined;
     slot.state = 'idle';
-    slot.worker?.unref();
+    this.#unrefWhenIdle(slot);
     if (msg.type === 'result') {
       const attack = msg.outputs.classifier;
       if (attack !== undefined) {
@@ -458,6 +534,32 @@ export class ScoringPool {
       this.#failBatch(inFlight.batch, new ScoringError('inference-failed', msg.message));
     }
     this.#pump();
+  }
+
+  #onTaskAnswer(slot: Slot, msg: Extract<WorkerMessage, { type: 'task-result' | 'task-error' }>): void {
+    const task = slot.tasks.get(msg.id);
+    if (task === undefined) {
+      return;
+    }
+    slot.tasks.delete(msg.id);
+    this.#unrefWhenIdle(slot);
+    if (msg.type === 'task-result') {
+      this.#stats.tasks++;
+      task.resolve(msg.output);
+    } else {
+      this.#stats.failedTasks++;
+      task.reject(new ScoringError('task-failed', msg.message));
+    }
+    if (this.#closing && !this.#pending()) {
+      this.#pump();
+    }
+  }
+
+  /** A worker with nothing in flight does not keep the process alive. */
+  #unrefWhenIdle(slot: Slot): void {
+    if (slot.batch === undefined && slot.tasks.size === 0) {
+      slot.worker?.unref();
+    }
   }
 
   #onDeath(slot: Slot, worker: Worker, err: Error): void {
@@ -511,6 +613,11 @@ export class ScoringPool {
       slot.batch = undefined;
       this.#failBatch(batch, err);
     }
+    for (const task of slot.tasks.values()) {
+      this.#stats.failedTasks++;
+      task.reject(err);
+    }
+    slot.tasks.clear();
   }
 
   #failBatch(batch: Batch, err: Error): void {

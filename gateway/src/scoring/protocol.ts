@@ -24,12 +24,28 @@ export interface WorkerInit {
   readonly intraOpThreads: number;
 }
 
+/**
+ * `workerData` of a scoring worker: its init, and for a worker entry that also runs tasks (see
+ * worker-tasks.ts), the task data the pool was given.
+ */
+export interface WorkerData {
+  readonly init: WorkerInit;
+  readonly task?: unknown;
+}
+
 /** Main -> worker: score `count` rows of `featureCount` float32 values each. */
 export interface RunMessage {
   readonly type: 'run';
   readonly id: number;
   readonly count: number;
   readonly rows: Float32Array;
+}
+
+/** Main -> worker: run a task on `input` (answered by the entry's serveTasks handler). */
+export interface TaskMessage {
+  readonly type: 'task';
+  readonly id: number;
+  readonly input: unknown;
 }
 
 /** Worker -> main. */
@@ -42,4 +58,6 @@ export type WorkerMessage =
       /** One score per row for each model key. */
       readonly outputs: Partial<Record<ModelKey, Float32Array>>;
     }
-  | { readonly type: 'run-error'; readonly id: number; readonly message: string };
+  | { readonly type: 'run-error'; readonly id: number; readonly message: string }
+  | { readonly type: 'task-result'; readonly id: number; readonly output: unknown }
+  | { readonly type: 'task-error'; readonly id: number; readonly message: string };
