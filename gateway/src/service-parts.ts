@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConnectionProfile } from '@cityledger/client';
+import { LIMITS } from '@cityledger/core';
 import { type AttestationSigner, KeyFileSigner } from './attestation-signer';
 import { BenignLog } from './benign-log';
 import { CHAINCODE_FUNCTIONS } from './chaincode-api';
@@ -150,6 +151,15 @@ function makeSubmitter(
       jitter: config.submit.jitter,
     },
     functions: submitFunctions(config),
+    ...(config.submit.flowAlertFunction === null || config.submit.alertsPerTransaction <= 1
+      ? {}
+      : {
+          flowAlertBatch: {
+            function: config.submit.flowAlertsFunction,
+            maxAlerts: config.submit.alertsPerTransaction,
+            maxBytes: LIMITS.maxArgumentBytes,
+          },
+        }),
     personalDataLagMs: config.submit.personalDataLagMs,
     ...(parts.ledger instanceof FailoverLedger && parts.ledger.mspId !== undefined
       ? { ownMspId: parts.ledger.mspId }

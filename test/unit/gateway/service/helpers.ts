@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Committed } from '@cityledger/client';
-import { CityLedgerError } from '@cityledger/core';
+import { canonicalJson, CityLedgerError, sha256Hex } from '@cityledger/core';
 import type { Clock } from '../../../../gateway/src/clock';
 import type { LedgerPort, SubmitOptions } from '../../../../gateway/src/ledger-port';
 import { createLogger, type Logger } from '../../../../gateway/src/logger';
@@ -79,12 +79,33 @@ export class FakeLedger implements LedgerPort {
   respond: (call: LedgerCall, n: number) => Committed | Promise<Committed> = (call) => this.store(call);
 
   store(call: LedgerCall): Committed {
+    if (call.fn.endsWith('recordFlowAlerts')) {
+      return this.storeMany(call);
+    }
     const key = call.args[0] ?? '';
     const duplicate = this.stored.has(key);
     if (!duplicate) {
       this.stored.set(key, call.fn);
     }
     return this.committed({ accepted: true, duplicate });
+  }
+
+  /**
+   * Several flow alerts, answered as recordFlowAlerts does: a result per alert (its id is core's
+   * flowAlertId, i.e. the sha256 of its canonical content, as the outbox row id).
+   */
+  storeMany(call: LedgerCall): Committed {
+    const alerts = JSON.parse(call.args[0] ?? '[]') as Record<string, unknown>[];
+    const results = alerts.map((alert) => {
+      const payload = canonicalJson(alert);
+      const duplicate = this.stored.has(payload);
+      if (!duplicate) {
+        this.stored.set(payload, call.fn);
+      }
+      const { signature: _signature, ...content } = alert;
+      return { id: sha256Hex(canonicalJson(content)), stored: true, duplicate };
+    });
+    return this.committed({ results });
   }
 
   committed(result: unknown): Committed {
