@@ -1,6 +1,11 @@
 import os from 'node:os';
 import { type Worker } from 'node:worker_threads';
 import { type Verdict } from '@cityledger/core';
+// Loaded here only to hold onnxruntime-node's native addon in the main thread: when the last thread
+// holding it exits, a worker that loads it afterwards fails with "Module did not self-register", so a
+// crashed scoring worker could never be restarted (reproduced on Node 20 by
+// test/unit/gateway/scoring/restart-compiled.test.ts). The main thread creates no session.
+import 'onnxruntime-node';
 import { ScoringError } from './errors';
 import { type ModelFile, verifyModelFile, type VerifiedModel } from './model-file';
 import { type TaskMessage, type WorkerData, type WorkerInit, type WorkerMessage } from './protocol';
