@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import {
+  EVENTS,
   isoToMillis,
   type BatchEntry,
   type CityLedgerEvent,
@@ -148,14 +149,15 @@ export class LedgerIndex {
           this.#put(object, tx, Number(block.number));
         }
         for (const event of ledgerEvents(tx)) {
-          const zone = 'gatewayId' in event ? this.zoneOf(event.gatewayId) : undefined;
+          const gateway = eventGateway(event);
+          const zone = gateway === undefined ? undefined : this.zoneOf(gateway);
           const info = this.#insert.event.run({
             block: Number(block.number),
             tx_id: tx.txId,
             at: event.at,
             type: event.type,
             zone: zone ?? null,
-            gateway: 'gatewayId' in event ? event.gatewayId : null,
+            gateway: gateway ?? null,
             record_id: 'recordId' in event ? event.recordId : null,
             json: JSON.stringify(event),
           });
@@ -330,4 +332,12 @@ function erasureRow(e: ErasureRecord): Record<string, unknown> {
     erased_at: e.erasedAt,
     tx_id: e.txId,
   };
+}
+
+/** The gateway an event is about: its own field, or for a flow-alerts event that of its alerts. */
+function eventGateway(event: CityLedgerEvent): string | undefined {
+  if ('gatewayId' in event) {
+    return event.gatewayId;
+  }
+  return event.type === EVENTS.flowAlerts ? event.alerts[0]?.gatewayId : undefined;
 }

@@ -166,6 +166,22 @@ function describe(event, zone) {
         meta: `${[event.gatewayId, event.zone].join(' · ')} · protocol ${event.protocol}, ${event.dstPortBucket} port`,
         link: `/alerts/${event.alertId}`,
       };
+    case 'cityledger.flow.alerts': {
+      // One transaction's flow alerts (a gateway sends them several at a time).
+      const alerts = event.alerts || [];
+      const first = alerts[0] || {};
+      const malicious = alerts.filter((a) => a.verdict === 'malicious').length;
+      const top = Math.max(...alerts.map((a) => a.threatScore));
+      return {
+        kind: malicious > 0 ? 'malicious' : 'suspicious',
+        title:
+          alerts.length === 1
+            ? `${malicious > 0 ? 'Malicious' : 'Suspicious'} network flow (score ${first.threatScore})`
+            : `${alerts.length} network flows flagged: ${malicious} malicious, ${alerts.length - malicious} suspicious (top score ${top})`,
+        meta: `${[first.gatewayId, first.zone].join(' · ')} · one transaction`,
+        link: `/alerts/${first.alertId}`,
+      };
+    }
     case 'cityledger.exchange.denied':
       return {
         kind: 'denied',

@@ -229,6 +229,45 @@ describe('auditor portal in Chromium', () => {
     await page.screenshot({ path: path.join(SHOTS, 'auditor-flow-alert.png'), fullPage: true });
   });
 
+  it('shows flow alerts a gateway sent together as one live item, linked to the first alert', async () => {
+    await page.goto(`${portal.url}/`);
+    await page.waitForSelector('#live.on', { timeout: 30_000 });
+    const now = Date.now();
+    const alerts = [0.95, 0.62, 0.6].map((threatScore, i) => {
+      const content: FlowAlertContent = {
+        gatewayId: city.gatewayId,
+        zone: city.zone,
+        observedAt: new Date(now).toISOString(),
+        flowStart: new Date(now - 1000).toISOString(),
+        flowRef: sha256Hex(`portal grouped flow ${now} ${i}`),
+        protocol: 6,
+        dstPortBucket: 'registered',
+        fwdBytes: 600,
+        fwdPackets: 8,
+        revBytes: 0,
+        revPackets: 0,
+        threatScore,
+        verdict: threatScore >= 0.9 ? 'malicious' : 'suspicious',
+        modelId: city.model.id,
+        modelVersion: city.model.version,
+      };
+      return { ...content, signature: signFlowAlertAttestation(city.privateKeyPem, content) };
+    });
+    const { results } = await city.gateway.submitJson<{ results: { id: string; stored: boolean }[] }>(
+      'exchange:recordFlowAlerts',
+      [JSON.stringify(alerts)],
+    );
+    expect(results.map((r) => r.stored)).toEqual([true, true, true]);
+    const item = page.locator(
+      `#alerts li[data-type="cityledger.flow.alerts"]:has(a[href="/alerts/${results[0]!.id}"])`,
+    );
+    await item.waitFor({ timeout: 60_000 });
+    expect(await item.locator('.title').textContent()).toMatch(
+      /3 network flows flagged: 1 malicious, 2 suspicious/,
+    );
+    expect(await item.getAttribute('class')).toMatch(/malicious/);
+  });
+
   it('shows the risk view with the forecast method stated', async () => {
     await page.goto(`${portal.url}/risk?range=1h`);
     await page.waitForSelector(`[data-zone="${city.zone}"]`, { timeout: 30_000 });

@@ -178,6 +178,57 @@ describe('off-chain index', () => {
     index.close();
   });
 
+  it('indexes a transaction of several flow alerts, its one event attributed to their gateway and zone', async () => {
+    const two = [
+      alertEntry(alertContent({ flowRef: 'a'.repeat(64) })),
+      alertEntry(alertContent({ flowRef: 'b'.repeat(64), threatScore: 0.6, verdict: 'suspicious' })),
+    ].map((e) => ({ ...e, txId: 'tx-alerts' }));
+    const event: CityLedgerEvent = {
+      type: EVENTS.flowAlerts,
+      txId: 'tx-alerts',
+      at: at(16),
+      alerts: two.map((e) => ({
+        alertId: e.id,
+        gatewayId: e.alert.gatewayId,
+        department: e.department,
+        zone: e.zone,
+        verdict: e.alert.verdict,
+        threatScore: e.alert.threatScore,
+        observedAt: e.alert.observedAt,
+        protocol: e.alert.protocol,
+        dstPortBucket: e.alert.dstPortBucket,
+        modelId: e.alert.modelId,
+        modelVersion: e.alert.modelVersion,
+      })),
+    };
+    const list = [
+      block(0, txs[0]!),
+      block(1, [
+        {
+          txId: 'tx-alerts',
+          timestamp: at(16),
+          writes: two.map((e) => ({ key: `flowalert~${e.id}`, value: e })),
+          event: { name: EVENTS.flowAlerts, payload: event },
+        },
+      ]),
+    ];
+    const index = LedgerIndex.open(':memory:');
+    const seen: CityLedgerEvent[] = [];
+    await new IndexFollower(index, new FakeSource(list), {
+      onEvents: (events) => seen.push(...events.map((e) => e.event)),
+    }).syncTo(2n);
+    const q = new IndexQueries(index.db);
+    expect(q.counts()).toMatchObject({ flowAlerts: 2, alerts: 2 });
+    expect(seen.map((e) => e.type)).toEqual([EVENTS.gatewayRegistered, EVENTS.flowAlerts]);
+    expect(q.alerts(10)[0]).toMatchObject({
+      type: EVENTS.flowAlerts,
+      zone: 'hospital-north',
+      gateway: gateway.id,
+    });
+    expect(q.totals(hour)).toMatchObject({ flowAlerts: 2, alertsMalicious: 1 });
+    index.close();
+  });
+
   it('resumes at its checkpoint: no block skipped or applied twice', async () => {
     const index = LedgerIndex.open(':memory:');
     const source = new FakeSource(blocks);
