@@ -8,6 +8,9 @@ on the committed test splits, at the committed thresholds; and the second again 
 way train.sh chooses them, on validation rows that include the gateway view. Nothing it computes is
 exported or registered.
 
+Models 2.1.0 adopted this recipe (flowml/gateway_view.py, in train.sh). The committed results were written
+with 2.0.0 in manifest.json: a run now reads 2.1.0's thresholds as "committed", so its numbers differ.
+
     npm run bench -- real-path --rows /tmp/gateway-rows.jsonl
     models/.venv/bin/python -m experiments.gateway_view /tmp/gateway-rows.jsonl   (from models/)
 
