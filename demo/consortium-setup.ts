@@ -33,6 +33,18 @@ export async function ensureModels(steward: LedgerClient, manifestPath: string):
       lines.push(`model ${spec.id}@${spec.version} already registered (${existing.status})`);
     }
   }
+  // A rollout ends with the superseded versions of these models retired, so that no gateway can
+  // still cite them (its alerts and records would be refused from then on).
+  const { models } = await steward.evaluateJson<{ models: Record<string, string> }>('models:listModels', []);
+  for (const { registryEntry: spec } of manifest.models) {
+    for (const [ref, status] of Object.entries(models)) {
+      const [id, version] = ref.split('@');
+      if (id === spec.id && version !== undefined && version !== spec.version && status === 'active') {
+        await steward.submit('models:retireModel', [id, version, `superseded by ${spec.id}@${spec.version}`]);
+        lines.push(`retired model ${ref} (superseded by ${spec.version})`);
+      }
+    }
+  }
   return lines;
 }
 
