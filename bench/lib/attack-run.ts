@@ -2,9 +2,8 @@
 // original order, so that the models see their host context (feature spec v2: the source's flows in
 // the 60 s before each flow's end).
 import path from 'node:path';
-import { createFlowCollector } from '@cityledger/gateway/dist/flow';
+import { receivedFlows as receivedCaptureFlows } from '@cityledger/gateway/dist/feature-rows';
 import type { BiFlow } from '@cityledger/gateway/dist/flow/biflow';
-import { runSoftflowd } from '@cityledger/gateway/dist/flow/softflowd';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
@@ -12,24 +11,8 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 export const ATTACK_CAPTURE = path.join(REPO, 'models', 'samples', 'iot23-34-1-irc-tail.pcap');
 
 /** The capture's BiFlows as the gateway's collector emits them from softflowd's IPFIX export. */
-export async function receivedFlows(capture: string): Promise<BiFlow[]> {
-  const flows: BiFlow[] = [];
-  const collector = createFlowCollector({
-    port: 0,
-    host: '127.0.0.1',
-    batchSize: 256,
-    onFlows: (batch) => {
-      flows.push(...batch);
-    },
-  });
-  const { port } = await collector.start();
-  try {
-    await runSoftflowd({ capture, host: '127.0.0.1', port, version: 10 });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  } finally {
-    await collector.stop();
-  }
-  return flows;
+export function receivedFlows(capture: string): Promise<BiFlow[]> {
+  return receivedCaptureFlows(capture, { version: 10 });
 }
 
 /** Flows in the order they ended, ties kept in the order given. */

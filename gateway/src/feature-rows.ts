@@ -42,6 +42,7 @@ export async function receivedFlows(capture: string, options: FeatureRowOptions 
   const collector = createFlowCollector({
     port: 0,
     host: '127.0.0.1',
+    batchSize: 256,
     onFlows: (batch) => {
       flows.push(...batch);
     },
@@ -56,7 +57,7 @@ export async function receivedFlows(capture: string, options: FeatureRowOptions 
       ...(options.softflowdPath === undefined ? {} : { binary: options.softflowdPath }),
     });
     // The last datagrams may still be in the socket buffer.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   } finally {
     await collector.stop();
   }
