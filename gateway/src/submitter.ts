@@ -109,7 +109,11 @@ export class Submitter {
     alerts.push(...topUp);
     for (let i = 0; i < alerts.length; i += batch.maxAlerts) {
       for (const group of byteGroups(alerts.slice(i, i + batch.maxAlerts), batch.maxBytes)) {
-        this.#start(group.length === 1 ? this.#submit(group[0] as OutboxRow) : this.#submitAlerts(group));
+        this.#start(
+          group.length === 1
+            ? this.#submit(group[0] as OutboxRow)
+            : this.#submitAlerts(batch.function, group),
+        );
       }
     }
     return rows.length + topUp.length;
@@ -187,7 +191,7 @@ export class Submitter {
   }
 
   async #submit(row: OutboxRow): Promise<void> {
-    const { ledger, outbox, metrics, logger, clock } = this.#o;
+    const { ledger, metrics, logger } = this.#o;
     const fn = this.#o.functions[row.kind] as string;
     let options: SubmitOptions | undefined;
     try {
@@ -203,14 +207,10 @@ export class Submitter {
       const outcome = interpretResult(row.kind, committed.result);
       const tx = { txId: committed.transactionId, block: committed.blockNumber };
       if (outcome.stored) {
-        outbox.markCommitted(row.id, { ...tx, duplicate: outcome.duplicate });
-        metrics.recordsCommitted.inc({ kind: row.kind, duplicate: String(outcome.duplicate) });
-        metrics.commitLatency.observe({ kind: row.kind }, (clock.now() - row.acceptedAt) / 1000);
+        this.#committed(row, tx, outcome.duplicate);
         return;
       }
-      outbox.markRejected(row.id, outcome.code, `the chain stored a ${outcome.code} incident instead`, tx);
-      metrics.recordsRejected.inc({ kind: row.kind, code: outcome.code });
-      metrics.errors.inc({ stage: 'commit', code: outcome.code });
+      this.#refusedIn(tx, row, outcome.code, `the chain stored a ${outcome.code} incident instead`);
       logger.warn(
         { recordId: row.id, kind: row.kind, txId: tx.txId, code: outcome.code },
         'record settled by an incident',
@@ -224,9 +224,8 @@ export class Submitter {
    * Several flow alerts in one transaction; each row is settled by its own result (stored, or refused
    * with its code), a failure of the whole call as if each row had failed alone.
    */
-  async #submitAlerts(rows: readonly OutboxRow[]): Promise<void> {
-    const { ledger, outbox, metrics, logger, clock } = this.#o;
-    const fn = (this.#o.flowAlertBatch as NonNullable<SubmitterOptions['flowAlertBatch']>).function;
+  async #submitAlerts(fn: string, rows: readonly OutboxRow[]): Promise<void> {
+    const { ledger, metrics, logger } = this.#o;
     let committed;
     try {
       committed = await ledger.submit(fn, [`[${rows.map((r) => r.payload).join(',')}]`]);
@@ -256,9 +255,7 @@ export class Submitter {
         continue;
       }
       if (result.stored) {
-        outbox.markCommitted(row.id, { ...tx, duplicate: result.duplicate });
-        metrics.recordsCommitted.inc({ kind: row.kind, duplicate: String(result.duplicate) });
-        metrics.commitLatency.observe({ kind: row.kind }, (clock.now() - row.acceptedAt) / 1000);
+        this.#committed(row, tx, result.duplicate);
         continue;
       }
       const refusal = new CityLedgerError(result.code, result.detail, { transactionId: tx.txId });
@@ -266,14 +263,28 @@ export class Submitter {
         this.#failed(row, refusal);
         continue;
       }
-      outbox.markRejected(row.id, refusal.code, refusal.detail, tx);
-      metrics.recordsRejected.inc({ kind: row.kind, code: refusal.code });
-      metrics.errors.inc({ stage: 'commit', code: refusal.code });
+      this.#refusedIn(tx, row, refusal.code, refusal.detail);
       logger.error(
         { recordId: row.id, kind: row.kind, code: refusal.code, detail: refusal.detail, txId: tx.txId },
         'flow alert refused by the ledger',
       );
     }
+  }
+
+  /** The chain holds the row's record, stored by transaction `tx` or (duplicate) before it. */
+  #committed(row: OutboxRow, tx: { txId: string; block: bigint }, duplicate: boolean): void {
+    const { outbox, metrics, clock } = this.#o;
+    outbox.markCommitted(row.id, { ...tx, duplicate });
+    metrics.recordsCommitted.inc({ kind: row.kind, duplicate: String(duplicate) });
+    metrics.commitLatency.observe({ kind: row.kind }, (clock.now() - row.acceptedAt) / 1000);
+  }
+
+  /** A committed transaction answered for the row with something other than storing it: settled. */
+  #refusedIn(tx: { txId: string; block: bigint }, row: OutboxRow, code: ErrorCode, detail: string): void {
+    const { outbox, metrics } = this.#o;
+    outbox.markRejected(row.id, code, detail, tx);
+    metrics.recordsRejected.inc({ kind: row.kind, code });
+    metrics.errors.inc({ stage: 'commit', code });
   }
 
   /** Personal data rows: the data from beside the row, as transient data, endorsed by the own org. */
@@ -352,13 +363,14 @@ export function byteGroups(rows: readonly OutboxRow[], maxBytes: number): Outbox
   let current: OutboxRow[] = [];
   let bytes = 2; // the brackets
   for (const row of rows) {
-    const size = Buffer.byteLength(row.payload) + (current.length > 0 ? 1 : 0);
-    if (current.length > 0 && bytes + size > maxBytes) {
+    const size = Buffer.byteLength(row.payload);
+    // Within a group each payload after the first adds a comma.
+    if (current.length > 0 && bytes + 1 + size > maxBytes) {
       groups.push(current);
       current = [];
       bytes = 2;
     }
-    bytes += Buffer.byteLength(row.payload) + (current.length > 0 ? 1 : 0);
+    bytes += (current.length > 0 ? 1 : 0) + size;
     current.push(row);
   }
   if (current.length > 0) {
